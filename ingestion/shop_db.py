@@ -1,0 +1,32 @@
+"""The shop's operational database: customers and stores, read by dlt's sql_database source.
+
+Locally the database is a SQLite file; in production the same source reads any database
+SQLAlchemy can reach, by changing only the connection URL. Tables are read with the pyarrow
+backend (column batches, not rows) and replaced whole on every load: they are small, and a
+full copy is the simplest way to pick up edits and deletions.
+"""
+
+from __future__ import annotations
+
+import dlt
+from dlt.sources import DltResource
+from dlt.sources.sql_database import sql_table
+
+SHOP_TABLES = ("customers", "stores")
+
+
+@dlt.source(name="shop_db")
+def shop_db(credentials: str) -> list[DltResource]:
+    """Reference data from the shop's operational database."""
+    return [
+        sql_table(
+            credentials=credentials,
+            table=table,
+            backend="pyarrow",
+            # Reflect the table when the load runs, not when the code location loads: the
+            # database may not exist yet, and loading definitions must not touch it.
+            defer_table_reflect=True,
+            write_disposition="replace",
+        )
+        for table in SHOP_TABLES
+    ]

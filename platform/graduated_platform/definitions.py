@@ -1,0 +1,21 @@
+"""The code location: every asset, check, job, schedule and resource of the platform.
+
+`workspace.yaml` points Dagster here (module `graduated_platform.definitions`).
+"""
+
+import dagster as dg
+from ingestion.assets import INGESTION_ASSETS
+
+from graduated_platform.resources import RESOURCES
+from graduated_platform.schedules import JOBS, SCHEDULES
+from graduated_platform.transformation import jaffle_shop_models
+
+defs = dg.Definitions(
+    assets=[*INGESTION_ASSETS, jaffle_shop_models],
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    resources=RESOURCES,
+    # DuckDB has one writer, so steps of a run could not write in parallel anyway; running them
+    # in one process saves a Python start-up per step.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,167 @@
+"""Write the shop's raw data for a range of days: daily files, operational DB, product catalogue.
+
+    python -m simulator.generate --start 2018-09-01 --end 2018-09-30 [--data-dir data]
+
+Orders and items land as `landing/<table>/<YYYY-MM-DD>.csv`; the file name is the day the
+orders were placed, which is how the platform maps a file to its daily partition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from simulator.shop import MENU, STORES, Customer, Store, customers, open_stores
+
+ORDER_COLUMNS = ("id", "customer", "ordered_at", "store_id", "subtotal", "tax_paid", "order_total")
+ITEM_COLUMNS = ("id", "order_id", "sku")
+JAFFLES = tuple(p for p in MENU if p.type == "jaffle")
+DRINKS = tuple(p for p in MENU if p.type == "beverage")
+
+
+@dataclass(frozen=True)
+class DailyDrop:
+    """One day's orders and their items, as rows in jafgen's column order."""
+
+    day: date
+    orders: list[tuple]
+    items: list[tuple]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def daily_drop(day: date, shoppers: list[Customer], seed: int = 0) -> DailyDrop:
+    """Draw one day of orders; the draw depends only on the day and the seed."""
+    rng = random.Random(f"orders:{seed}:{day.isoformat()}")
+    busier_on_weekends = 1.3 if day.weekday() >= 5 else 1.0
+    orders: list[tuple] = []
+    items: list[tuple] = []
+    for store in open_stores(day):
+        for _ in range(int(rng.randint(20, 60) * busier_on_weekends)):
+            order_id = _uuid(rng)
+            basket = [rng.choice(JAFFLES) for _ in range(rng.choices((0, 1, 2, 3), (1, 6, 3, 1))[0])]
+            basket += [rng.choice(DRINKS) for _ in range(rng.choices((0, 1, 2), (3, 6, 1))[0])]
+            if not basket:
+                basket = [rng.choice(DRINKS)]
+            subtotal = sum(product.price for product in basket)
+            tax_paid = round(subtotal * store.tax_rate)
+            ordered_at = datetime.combine(day, datetime.min.time()) + timedelta(
+                seconds=rng.randint(7 * 3600, 21 * 3600 - 1)
+            )
+            orders.append((order_id, rng.choice(shoppers).id, ordered_at.isoformat(sep=" "),
+                           store.id, subtotal, tax_paid, subtotal + tax_paid))
+            items.extend((_uuid(rng), order_id, product.sku) for product in basket)
+    orders.sort(key=lambda row: row[2])
+    return DailyDrop(day, orders, items)
+
+
+def days(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write via a temporary name and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    with partial.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    partial.replace(path)
+
+
+def write_daily_drop(landing_dir: Path, drop: DailyDrop) -> list[Path]:
+    name = f"{drop.day.isoformat()}.csv"
+    written = [landing_dir / "orders" / name, landing_dir / "items" / name]
+    _write_csv(written[0], ORDER_COLUMNS, drop.orders)
+    _write_csv(written[1], ITEM_COLUMNS, drop.items)
+    return written
+
+
+def write_shop_database(path: Path, shoppers: list[Customer], stores: list[Store]) -> None:
+    """The shop's operational database: customers and stores, rewritten whole each time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            drop table if exists customers;
+            drop table if exists stores;
+            create table customers (id text primary key, name text not null);
+            create table stores (
+                id text primary key, name text not null,
+                opened_at timestamp not null, tax_rate real not null
+            );
+            """
+        )
+        db.executemany("insert into customers values (?, ?)",
+                       [(c.id, c.name) for c in shoppers])
+        db.executemany("insert into stores values (?, ?, ?, ?)",
+                       [(s.id, s.name, s.opened_at.isoformat(sep=" "), s.tax_rate)
+                        for s in stores])
+    # sqlite3's context manager commits but does not close
+    db.close()
+
+
+def write_product_catalog(path: Path) -> None:
+    """The product catalogue: each product with the supplies that go into it, nested."""
+    catalog = [
+        {
+            "sku": p.sku, "name": p.name, "type": p.type, "price": p.price,
+            "description": p.description,
+            "supplies": [
+                {"id": s.id, "name": s.name, "cost": s.cost, "perishable": s.perishable,
+                 "sku": p.sku}
+                for s in p.supplies
+            ],
+        }
+        for p in MENU
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"products": catalog}, indent=2) + "\n")
+
+
+def generate(data_dir: Path, start: date, end: date, seed: int = 0) -> int:
+    """Write reference data and one drop per day from start to end inclusive; returns orders."""
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}: swap them")
+    shoppers = customers(seed)
+    write_shop_database(data_dir / "shop" / "shop.db", shoppers, list(STORES))
+    write_product_catalog(data_dir / "shop" / "product_catalog.json")
+    order_count = 0
+    for day in days(start, end):
+        drop = daily_drop(day, shoppers, seed)
+        write_daily_drop(data_dir / "landing", drop)
+        order_count += len(drop.orders)
+    return order_count
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    parser.add_argument("--end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        orders = generate(args.data_dir, args.start, args.end, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
+    span = (args.end - args.start).days + 1
+    print(f"wrote {span} days, {orders} orders into {args.data_dir / 'landing'}")
+
+
+if __name__ == "__main__":
+    main()
