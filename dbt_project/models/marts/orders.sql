@@ -12,6 +12,12 @@ order_items as (
 
 ),
 
+locations as (
+
+    select * from {{ ref('stg_locations') }}
+
+),
+
 order_items_summary as (
 
     select
@@ -34,6 +40,8 @@ compute_booleans as (
     select
         orders.*,
 
+        locations.location_name,
+
         order_items_summary.order_cost,
         order_items_summary.order_items_subtotal,
         order_items_summary.count_food_items,
@@ -46,6 +54,9 @@ compute_booleans as (
 
     left join order_items_summary
         on orders.order_id = order_items_summary.order_id
+
+    left join locations
+        on orders.location_id = locations.location_id
 
 ),
 

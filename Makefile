@@ -1,0 +1,73 @@
+# Two commands, on a machine with Python 3.11 and make:
+#   make up     set everything up, then start the Dagster UI at http://127.0.0.1:3000
+#   make test   set up what the tests need, then run the whole test suite
+# Every target is safe to run again: each step redoes only what is missing or out of date.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := up
+
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+# dagster, dbt and dlt are found in the project's environment, activated or not.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Never download a Python: use the machine's 3.11 (the only network is the package registry).
+export UV_PYTHON_DOWNLOADS := never
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+# The demo's date range in the landing zone; `make data START=... END=...` writes another.
+START ?= 2018-09-01
+END ?= 2018-10-31
+
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: up test setup data dbt-manifest instance lint bench clean
+
+up: setup instance dbt-manifest data/shop/shop.db
+	dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
+
+test: setup dbt-manifest
+	pytest
+
+setup: $(VENV)/.synced
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The environment is installed from uv.lock exactly; a changed lock reinstalls it.
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+# Generates the demo range only when there is no data yet, so a second `make up` keeps
+# whatever days you have added since.
+data/shop/shop.db: | setup
+	python -m simulator.generate --start $(START) --end $(END) --data-dir data
+
+data: setup
+	python -m simulator.generate --start $(START) --end $(END) --data-dir data
+
+dbt-manifest: $(MANIFEST)
+
+$(MANIFEST): $(DBT_SOURCES) | setup
+	python -m graduated_platform.dbt_manifest
+
+instance: $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: platform/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp $< $@
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+bench: setup dbt-manifest
+	python bench/one_day.py
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

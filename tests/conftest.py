@@ -1,0 +1,77 @@
+"""Shared fixtures: a throwaway platform (data folder, warehouse, DAGSTER_HOME) per test.
+
+The platform reads every path from `PLATFORM_DATA_DIR` (see graduated_platform/settings.py), so
+each test points a real `dagster` process at its own temporary folder and nothing touches the
+repository's `data/`. The test process itself is pointed at a temporary folder before any
+platform module is imported, for the tests that load the definitions in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+
+
+@dataclass
+class Platform:
+    """A platform instance on disk: its data folder, its Dagster home, and how to run it."""
+
+    data_dir: Path
+    dagster_home: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PLATFORM_DATA_DIR": str(self.data_dir),
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
+    def generate(self, start: str, end: str) -> None:
+        from simulator.generate import generate
+
+        generate(self.data_dir, date.fromisoformat(start), date.fromisoformat(end))
+
+    def start_materialize(self, select: str = "*") -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [DAGSTER, "asset", "materialize", "--select", select,
+             "-m", "graduated_platform.definitions"],
+            cwd=REPO_ROOT, env=self.env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+
+    def materialize(self, select: str = "*") -> str:
+        """Run `dagster asset materialize` as a user would; return its log, fail with it."""
+        process = self.start_materialize(select)
+        log, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, log[-5000:]
+        return log
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Platform:
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(REPO_ROOT / "platform" / "dagster.yaml", dagster_home / "dagster.yaml")
+    return Platform(data_dir=tmp_path / "data", dagster_home=dagster_home)
