@@ -7,8 +7,8 @@ of failing on the file lock.
 import dlt
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, dlt_assets
-from graduated_platform import settings
 
+from graduated_platform import settings
 from ingestion.landing_zone import landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.shop_db import shop_db

@@ -24,20 +24,24 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 
 # The raw tables' columns as the shop writes them (jafgen's names); money in integer cents.
 DAILY_TABLES: dict[str, pa.Schema] = {
-    "orders": pa.schema([
-        ("id", pa.string()),
-        ("customer", pa.string()),
-        ("ordered_at", pa.timestamp("us")),
-        ("store_id", pa.string()),
-        ("subtotal", pa.int64()),
-        ("tax_paid", pa.int64()),
-        ("order_total", pa.int64()),
-    ]),
-    "items": pa.schema([
-        ("id", pa.string()),
-        ("order_id", pa.string()),
-        ("sku", pa.string()),
-    ]),
+    "orders": pa.schema(
+        [
+            ("id", pa.string()),
+            ("customer", pa.string()),
+            ("ordered_at", pa.timestamp("us")),
+            ("store_id", pa.string()),
+            ("subtotal", pa.int64()),
+            ("tax_paid", pa.int64()),
+            ("order_total", pa.int64()),
+        ]
+    ),
+    "items": pa.schema(
+        [
+            ("id", pa.string()),
+            ("order_id", pa.string()),
+            ("sku", pa.string()),
+        ]
+    ),
 }
 
 
@@ -74,9 +78,9 @@ def read_daily_csv(file: FileItemDict, schema: pa.Schema) -> pa.Table:
                 f"{error}. Fix or remove the file, then run the load again."
             ) from error
     rows = table.num_rows
-    return table.append_column(
-        "_landing_date", pa.array([day] * rows, pa.date32())
-    ).append_column("_source_file", pa.array([file["relative_path"]] * rows, pa.string()))
+    return table.append_column("_landing_date", pa.array([day] * rows, pa.date32())).append_column(
+        "_source_file", pa.array([file["relative_path"]] * rows, pa.string())
+    )
 
 
 def daily_table(bucket_url: str, table: str) -> DltResource:

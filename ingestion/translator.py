@@ -10,6 +10,7 @@ from __future__ import annotations
 from dagster import AssetKey, AssetSpec
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
+
 from graduated_platform.settings import RAW_DATASET
 
 INGESTION_GROUP = "ingestion"

@@ -49,8 +49,10 @@ def daily_drop(day: date, shoppers: list[Customer], seed: int = 0) -> DailyDrop:
     for store in open_stores(day):
         for _ in range(int(rng.randint(20, 60) * busier_on_weekends)):
             order_id = _uuid(rng)
-            basket = [rng.choice(JAFFLES) for _ in range(rng.choices((0, 1, 2, 3), (1, 6, 3, 1))[0])]
-            basket += [rng.choice(DRINKS) for _ in range(rng.choices((0, 1, 2), (3, 6, 1))[0])]
+            jaffles = rng.choices((0, 1, 2, 3), weights=(1, 6, 3, 1))[0]
+            drinks = rng.choices((0, 1, 2), weights=(3, 6, 1))[0]
+            basket = [rng.choice(JAFFLES) for _ in range(jaffles)]
+            basket += [rng.choice(DRINKS) for _ in range(drinks)]
             if not basket:
                 basket = [rng.choice(DRINKS)]
             subtotal = sum(product.price for product in basket)
@@ -58,8 +60,17 @@ def daily_drop(day: date, shoppers: list[Customer], seed: int = 0) -> DailyDrop:
             ordered_at = datetime.combine(day, datetime.min.time()) + timedelta(
                 seconds=rng.randint(7 * 3600, 21 * 3600 - 1)
             )
-            orders.append((order_id, rng.choice(shoppers).id, ordered_at.isoformat(sep=" "),
-                           store.id, subtotal, tax_paid, subtotal + tax_paid))
+            orders.append(
+                (
+                    order_id,
+                    rng.choice(shoppers).id,
+                    ordered_at.isoformat(sep=" "),
+                    store.id,
+                    subtotal,
+                    tax_paid,
+                    subtotal + tax_paid,
+                )
+            )
             items.extend((_uuid(rng), order_id, product.sku) for product in basket)
     orders.sort(key=lambda row: row[2])
     return DailyDrop(day, orders, items)
@@ -106,11 +117,11 @@ def write_shop_database(path: Path, shoppers: list[Customer], stores: list[Store
             );
             """
         )
-        db.executemany("insert into customers values (?, ?)",
-                       [(c.id, c.name) for c in shoppers])
-        db.executemany("insert into stores values (?, ?, ?, ?)",
-                       [(s.id, s.name, s.opened_at.isoformat(sep=" "), s.tax_rate)
-                        for s in stores])
+        db.executemany("insert into customers values (?, ?)", [(c.id, c.name) for c in shoppers])
+        db.executemany(
+            "insert into stores values (?, ?, ?, ?)",
+            [(s.id, s.name, s.opened_at.isoformat(sep=" "), s.tax_rate) for s in stores],
+        )
     # sqlite3's context manager commits but does not close
     db.close()
 
@@ -119,11 +130,19 @@ def write_product_catalog(path: Path) -> None:
     """The product catalogue: each product with the supplies that go into it, nested."""
     catalog = [
         {
-            "sku": p.sku, "name": p.name, "type": p.type, "price": p.price,
+            "sku": p.sku,
+            "name": p.name,
+            "type": p.type,
+            "price": p.price,
             "description": p.description,
             "supplies": [
-                {"id": s.id, "name": s.name, "cost": s.cost, "perishable": s.perishable,
-                 "sku": p.sku}
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "cost": s.cost,
+                    "perishable": s.perishable,
+                    "sku": p.sku,
+                }
                 for s in p.supplies
             ],
         }

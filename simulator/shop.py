@@ -63,33 +63,93 @@ def _drink(sku: str, name: str, price: int, description: str, *contents: Supply)
 
 
 MENU: tuple[Product, ...] = (
-    _jaffle("JAF-001", "nutellaphone who dis?", 1100, "nutella and banana jaffle",
-            Supply("SUP-008", "nutella", 46, True), Supply("SUP-009", "banana", 13, True)),
-    _jaffle("JAF-002", "doctor stew", 1100, "house-made beef stew jaffle",
-            Supply("SUP-010", "beef stew", 169, True)),
-    _jaffle("JAF-003", "the krautback", 1200, "lamb and pork bratwurst with sauerkraut",
-            Supply("SUP-011", "lamb and pork bratwurst", 234, True),
-            Supply("SUP-012", "sauerkraut", 43, True)),
-    _jaffle("JAF-004", "flame impala", 1400, "pulled pork and pineapple al pastor",
-            Supply("SUP-013", "pulled pork", 215, True), Supply("SUP-014", "pineapple", 26, True)),
-    _jaffle("JAF-005", "mel-bun", 1200, "melon and minced beef bao, in a jaffle",
-            Supply("SUP-015", "melon", 33, True), Supply("SUP-016", "minced beef", 124, True)),
-    _drink("BEV-001", "tangaroo", 600, "mango and tangerine smoothie",
-           Supply("SUP-017", "mango", 32, True), Supply("SUP-018", "tangerine", 20, True)),
-    _drink("BEV-002", "chai and mighty", 500, "oatmilk chai latte with protein boost",
-           Supply("SUP-019", "oatmilk", 11, True), Supply("SUP-020", "chai mix", 98, True)),
-    _drink("BEV-003", "vanilla ice", 600, "iced coffee with vanilla syrup",
-           Supply("SUP-021", "whole coffee beans", 52, False),
-           Supply("SUP-022", "vanilla syrup", 28, False)),
-    _drink("BEV-004", "for richer or pourover", 700, "daily selection of single estate beans",
-           Supply("SUP-021", "whole coffee beans", 52, False)),
-    _drink("BEV-005", "adventure juice", 500, "cold pressed kale, apple and ginger juice",
-           Supply("SUP-023", "kale", 38, True), Supply("SUP-024", "apple", 13, True)),
+    _jaffle(
+        "JAF-001",
+        "nutellaphone who dis?",
+        1100,
+        "nutella and banana jaffle",
+        Supply("SUP-008", "nutella", 46, True),
+        Supply("SUP-009", "banana", 13, True),
+    ),
+    _jaffle(
+        "JAF-002",
+        "doctor stew",
+        1100,
+        "house-made beef stew jaffle",
+        Supply("SUP-010", "beef stew", 169, True),
+    ),
+    _jaffle(
+        "JAF-003",
+        "the krautback",
+        1200,
+        "lamb and pork bratwurst with sauerkraut",
+        Supply("SUP-011", "lamb and pork bratwurst", 234, True),
+        Supply("SUP-012", "sauerkraut", 43, True),
+    ),
+    _jaffle(
+        "JAF-004",
+        "flame impala",
+        1400,
+        "pulled pork and pineapple al pastor",
+        Supply("SUP-013", "pulled pork", 215, True),
+        Supply("SUP-014", "pineapple", 26, True),
+    ),
+    _jaffle(
+        "JAF-005",
+        "mel-bun",
+        1200,
+        "melon and minced beef bao, in a jaffle",
+        Supply("SUP-015", "melon", 33, True),
+        Supply("SUP-016", "minced beef", 124, True),
+    ),
+    _drink(
+        "BEV-001",
+        "tangaroo",
+        600,
+        "mango and tangerine smoothie",
+        Supply("SUP-017", "mango", 32, True),
+        Supply("SUP-018", "tangerine", 20, True),
+    ),
+    _drink(
+        "BEV-002",
+        "chai and mighty",
+        500,
+        "oatmilk chai latte with protein boost",
+        Supply("SUP-019", "oatmilk", 11, True),
+        Supply("SUP-020", "chai mix", 98, True),
+    ),
+    _drink(
+        "BEV-003",
+        "vanilla ice",
+        600,
+        "iced coffee with vanilla syrup",
+        Supply("SUP-021", "whole coffee beans", 52, False),
+        Supply("SUP-022", "vanilla syrup", 28, False),
+    ),
+    _drink(
+        "BEV-004",
+        "for richer or pourover",
+        700,
+        "daily selection of single estate beans",
+        Supply("SUP-021", "whole coffee beans", 52, False),
+    ),
+    _drink(
+        "BEV-005",
+        "adventure juice",
+        500,
+        "cold pressed kale, apple and ginger juice",
+        Supply("SUP-023", "kale", 38, True),
+        Supply("SUP-024", "apple", 13, True),
+    ),
 )
 
 STORES: tuple[Store, ...] = tuple(
-    Store(str(uuid.uuid5(uuid.NAMESPACE_URL, f"jaffle-shop/store/{name}")), name,
-          datetime.fromisoformat(opened), tax_rate)
+    Store(
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"jaffle-shop/store/{name}")),
+        name,
+        datetime.fromisoformat(opened),
+        tax_rate,
+    )
     for name, opened, tax_rate in (
         ("Philadelphia", "2016-09-01 00:00:00", 0.06),
         ("Brooklyn", "2017-03-12 00:00:00", 0.04),
@@ -101,14 +161,59 @@ STORES: tuple[Store, ...] = tuple(
 )
 
 _FIRST_NAMES = (
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira",
-    "Liam", "Maya", "Noah", "Olu", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Viktor",
-    "Wen", "Ximena", "Yusuf", "Zoe",
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jamal",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
 )
 _LAST_NAMES = (
-    "Abbott", "Baptiste", "Chen", "Dubois", "Eriksen", "Fischer", "Gomez", "Haddad", "Ito",
-    "Jensen", "Kowalski", "Lopez", "Mensah", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi",
-    "Silva", "Tanaka", "Usman", "Varga", "Walsh", "Yilmaz", "Zhang",
+    "Abbott",
+    "Baptiste",
+    "Chen",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gomez",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quispe",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Yilmaz",
+    "Zhang",
 )
 
 CUSTOMER_COUNT = 2_500
@@ -118,8 +223,10 @@ def customers(seed: int = 0) -> list[Customer]:
     """The shop's customer base: the same list for the same seed, whatever the date range."""
     rng = random.Random(f"customers:{seed}")
     return [
-        Customer(str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                 f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}")
+        Customer(
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
+        )
         for _ in range(CUSTOMER_COUNT)
     ]
 

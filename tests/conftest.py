@@ -55,10 +55,20 @@ class Platform:
 
     def start_materialize(self, select: str = "*") -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [DAGSTER, "asset", "materialize", "--select", select,
-             "-m", "graduated_platform.definitions"],
-            cwd=REPO_ROOT, env=self.env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                DAGSTER,
+                "asset",
+                "materialize",
+                "--select",
+                select,
+                "-m",
+                "graduated_platform.definitions",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
 
     def materialize(self, select: str = "*") -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from dagster_dbt import DbtProject
-from graduated_platform.dbt_manifest import DBT_PROJECT, MissingManifestError, require_manifest
 
+from graduated_platform.dbt_manifest import DBT_PROJECT, MissingManifestError, require_manifest
 from tests.conftest import REPO_ROOT
 
 # Records every subprocess started while the definitions load, as `dagster dev` loads them.
@@ -31,8 +31,12 @@ print(repr(started))
 def test_loading_the_definitions_starts_no_dbt_process(platform):
     env = {**platform.env, "DAGSTER_IS_DEV_CLI": "1"}  # what `dagster dev` sets
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO_ROOT, env=env,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", PROBE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     started = result.stdout.strip().splitlines()[-1]
     assert "dbt" not in started, started

@@ -31,8 +31,7 @@ def test_materializing_everything_gives_the_marts_the_raw_files_imply(platform: 
 
         customer_rows = dict(
             db.sql(
-                "select customer_id, (count_lifetime_orders, lifetime_spend) "
-                "from marts.customers"
+                "select customer_id, (count_lifetime_orders, lifetime_spend) from marts.customers"
             ).fetchall()
         )
         assert set(customer_rows) == expected.customer_ids

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 import pytest
 from dagster import AssetKey
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
-from graduated_platform.definitions import defs
+from dagster_dbt.dbt_manifest import validate_manifest
+
 from graduated_platform.dbt_manifest import DBT_PROJECT
+from graduated_platform.definitions import defs
 from graduated_platform.transformation import TRANSLATOR
 from ingestion.assets import INGESTION_ASSETS
 from ingestion.translator import raw_table_asset_key
-
-from dagster_dbt.dbt_manifest import validate_manifest
 
 
 def dbt_source_keys() -> dict[str, AssetKey]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, generate
 from simulator.shop import MENU
-
 from tests.conftest import Platform
 
 

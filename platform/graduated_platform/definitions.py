@@ -4,11 +4,11 @@
 """
 
 import dagster as dg
-from ingestion.assets import INGESTION_ASSETS
 
 from graduated_platform.resources import RESOURCES
 from graduated_platform.schedules import JOBS, SCHEDULES
 from graduated_platform.transformation import jaffle_shop_models
+from ingestion.assets import INGESTION_ASSETS
 
 defs = dg.Definitions(
     assets=[*INGESTION_ASSETS, jaffle_shop_models],

@@ -14,10 +14,11 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from ingestion.translator import raw_table_asset_key
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
+from ingestion.translator import raw_table_asset_key
+
 
 class JaffleShopTranslator(DagsterDbtTranslator):
     """dbt sources are the raw-table assets dlt produces; models are grouped by their folder."""
