@@ -8,17 +8,29 @@ from tests.conftest import Platform
 from tests.raw_figures import raw_figures
 
 
-def test_two_concurrent_runs_on_one_warehouse_both_succeed(platform: Platform):
+def test_a_second_run_waits_for_the_warehouse_instead_of_failing(platform: Platform):
     platform.generate("2018-09-01", "2018-09-02")
-    runs = [platform.start_materialize("*"), platform.start_materialize("*")]
-    logs = [run.communicate(timeout=600)[0] for run in runs]
 
-    for run, log in zip(runs, logs, strict=True):
+    first = platform.start_materialize("*")
+    assert first.stdout is not None
+    first_log = []
+    # Start the second run once the first holds the warehouse: one of the second run's
+    # steps must then find the pool taken and wait for it.
+    for line in first.stdout:
+        first_log.append(line)
+        if "STEP_START" in line:
+            break
+    second = platform.start_materialize("*")
+    logs = [
+        "".join(first_log) + first.communicate(timeout=600)[0],
+        second.communicate(timeout=600)[0],
+    ]
+
+    for run, log in zip((first, second), logs, strict=True):
         assert run.returncode == 0, log[-5000:]
         assert "RUN_SUCCESS" in log
         assert "Could not set lock on file" not in log
-    # The runs started together, so one of them must have waited for the other's step.
-    assert any("blocked by limit for pool warehouse" in log for log in logs)
+    assert "blocked by limit for pool warehouse" in logs[1]
 
     with duckdb.connect(str(platform.warehouse), read_only=True) as db:
         (orders,) = db.sql("select count(*) from marts.orders").fetchone()

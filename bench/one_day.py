@@ -1,0 +1,159 @@
+"""Time one day's end-to-end materialization against a floor measured in the same run.
+
+    make bench        # or: .venv/bin/python bench/one_day.py [--day 2018-09-01]
+
+The platform: `dagster asset materialize --select '*'` over one day of landing files, into a
+fresh warehouse and DAGSTER_HOME: three dlt loads, then `dbt build` (models and their tests).
+The floor: the same files loaded by DuckDB itself (read_csv, plus the small reference tables),
+then the same model SQL, as dbt compiled it, run directly in DuckDB in dependency order.
+Both are timed on this machine, now; the ratio is what orchestration, dlt and dbt cost on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from dagster import DagsterInstance
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from simulator.generate import generate  # noqa: E402
+
+
+def run_platform(data_dir: Path, dagster_home: Path) -> tuple[float, float, dict[str, float]]:
+    """Wall time of the CLI, the run's own duration, and each step's duration."""
+    env = {**os.environ, "PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home)}
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            BIN / "dagster",
+            "asset",
+            "materialize",
+            "--select",
+            "*",
+            "-m",
+            "graduated_platform.definitions",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    wall = time.perf_counter() - started
+    instance = DagsterInstance.from_config(str(dagster_home))
+    (record,) = instance.get_run_records()
+    run_seconds = (record.end_time or 0) - (record.start_time or 0)
+    steps = {
+        stat.step_key: (stat.end_time or 0) - (stat.start_time or 0)
+        for stat in instance.get_run_step_stats(record.dagster_run.run_id)
+    }
+    return wall, run_seconds, steps
+
+
+def compiled_models(data_dir: Path, target_dir: Path) -> list[tuple[str, str, str, str]]:
+    """(schema, name, materialization, compiled SQL) for each model, in dependency order."""
+    env = {**os.environ, "WAREHOUSE_PATH": str(data_dir / "warehouse.duckdb")}
+    subprocess.run(
+        [BIN / "dbt", "compile", "--quiet", "--target-path", str(target_dir)],
+        cwd=REPO_ROOT / "dbt_project",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    nodes = json.loads((target_dir / "manifest.json").read_text())["nodes"]
+    models = {uid: node for uid, node in nodes.items() if node["resource_type"] == "model"}
+    order = TopologicalSorter(
+        {
+            uid: [d for d in node["depends_on"]["nodes"] if d in models]
+            for uid, node in models.items()
+        }
+    ).static_order()
+    return [
+        (
+            models[uid]["schema"],
+            models[uid]["name"],
+            models[uid]["config"]["materialized"],
+            models[uid]["compiled_code"],
+        )
+        for uid in order
+    ]
+
+
+def run_floor(data_dir: Path, floor_dir: Path, models: list[tuple[str, str, str, str]]) -> float:
+    """Load the same files with DuckDB alone and run the compiled model SQL; seconds taken."""
+    landing, shop = data_dir / "landing", data_dir / "shop"
+    started = time.perf_counter()
+    # Named like the platform's warehouse, so the compiled SQL's "warehouse".<schema> resolves.
+    db = duckdb.connect(str(floor_dir / "warehouse.duckdb"))
+    db.execute("create schema raw; create schema staging; create schema marts")
+    for table in ("orders", "items"):
+        db.execute(
+            f"create table raw.{table} as select *, "
+            f"cast(regexp_extract(filename, '(\\d{{4}}-\\d{{2}}-\\d{{2}})', 1) as date) "
+            f"as _landing_date from read_csv('{landing}/{table}/*.csv', filename = true)"
+        )
+    # PARSE_DECLTYPES turns the `timestamp` columns into datetimes, as SQLAlchemy does for dlt.
+    with sqlite3.connect(shop / "shop.db", detect_types=sqlite3.PARSE_DECLTYPES) as source:
+        for table in ("customers", "stores"):
+            cursor = source.execute(f"select * from {table}")
+            columns = [c[0] for c in cursor.description]
+            arrow = pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in cursor])
+            db.register("incoming", arrow)
+            db.execute(f"create table raw.{table} as select * from incoming")
+            db.unregister("incoming")
+    products = json.loads((shop / "product_catalog.json").read_text())["products"]
+    supplies = [supply for product in products for supply in product.pop("supplies")]
+    for table, rows in (("products", products), ("products__supplies", supplies)):
+        db.register("incoming", pa.Table.from_pylist(rows))
+        db.execute(f"create table raw.{table} as select * from incoming")
+        db.unregister("incoming")
+    for schema, name, materialized, sql in models:
+        kind = "view" if materialized == "view" else "table"
+        db.execute(f"create {kind} {schema}.{name} as {sql}")
+    db.close()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--day", type=date.fromisoformat, default=date(2018, 9, 1))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-one-day-") as tmp:
+        work = Path(tmp)
+        data_dir, dagster_home, floor_dir = work / "data", work / "home", work / "floor"
+        for folder in (dagster_home, floor_dir):
+            folder.mkdir()
+        shutil.copy(REPO_ROOT / "platform" / "dagster.yaml", dagster_home / "dagster.yaml")
+        orders = generate(data_dir, args.day, args.day)
+
+        wall, run_seconds, steps = run_platform(data_dir, dagster_home)
+        models = compiled_models(data_dir, work / "dbt_target")
+        floor = run_floor(data_dir, floor_dir, models)
+
+    print(f"one day ({args.day}): {orders} orders, {len(models)} dbt models")
+    print(f"{'platform: dagster asset materialize, process wall time':<58}{wall:>8.2f} s")
+    print(f"{'platform: the run itself (start to success)':<58}{run_seconds:>8.2f} s")
+    for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
+        print(f"{'    step ' + step:<58}{seconds:>8.2f} s")
+    print(f"{'floor: DuckDB read_csv + compiled model SQL, one process':<58}{floor:>8.2f} s")
+    print(f"ratio, run / floor: {run_seconds / floor:.1f}x   process / floor: {wall / floor:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
