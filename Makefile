@@ -65,6 +65,7 @@ $(DAGSTER_HOME)/dagster.yaml: platform/dagster.yaml
 lint: setup
 	ruff check .
 	ruff format --check .
+	mypy
 
 bench: setup dbt-manifest
 	python bench/one_day.py
