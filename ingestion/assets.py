@@ -1,60 +1,108 @@
 """The Dagster assets that run the dlt sources: one multi-asset per source, one asset per table.
 
 Every load joins the warehouse pool, so it queues behind any other step writing DuckDB instead
-of failing on the file lock.
+of failing on the file lock. Every run gets its own dlt working folder: dlt keeps load packages
+and state there, and two runs (say, two partitions) sharing one would drop each other's work.
 """
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import dlt
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from graduated_platform import settings
-from ingestion.landing_zone import landing_zone
+from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
+from graduated_platform.partitions import DayWindow, daily_partitions, day_window
+from ingestion.landing_zone import DAILY_TABLES, landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.shop_db import shop_db
 from ingestion.translator import RawTableTranslator
 
+# Reference data is unpartitioned; a single-run policy still lets a partition range that
+# includes it (`dagster asset materialize --partition-range`) run as one run.
+ONE_RUN = BackfillPolicy.single_run()
 
-def raw_pipeline(name: str) -> dlt.Pipeline:
-    """A dlt pipeline that loads into the warehouse's raw dataset, with state under data/."""
+
+def raw_pipeline(name: str, pipelines_dir: Path = settings.DLT_PIPELINES_DIR) -> dlt.Pipeline:
+    """A dlt pipeline that loads into the warehouse's raw dataset."""
     return dlt.pipeline(
         pipeline_name=name,
-        pipelines_dir=str(settings.DLT_PIPELINES_DIR),
+        pipelines_dir=str(pipelines_dir),
         destination=dlt.destinations.duckdb(str(settings.WAREHOUSE_PATH)),
         dataset_name=settings.RAW_DATASET,
     )
 
 
+@contextmanager
+def run_pipeline(name: str) -> Iterator[dlt.Pipeline]:
+    """The pipeline `name` with a working folder of its own, removed when the run ends."""
+    settings.DLT_PIPELINES_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=settings.DLT_PIPELINES_DIR) as folder:
+        yield raw_pipeline(name, Path(folder))
+
+
+def landed_rows_by_day(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> dict[str, int]:
+    with pipeline.sql_client() as client:
+        sql = rows_by_day_sql(client.make_qualified_table_name(table), "_landing_date", window)
+        return rows_by_day(client.execute_sql(sql) or [], window)
+
+
 @dlt_assets(
     dlt_source=landing_zone(settings.LANDING_ZONE_URL),
     dlt_pipeline=raw_pipeline("landing_zone"),
-    dagster_dlt_translator=RawTableTranslator(),
+    dagster_dlt_translator=RawTableTranslator(tags={"daily": ""}),
+    partitions_def=daily_partitions,
+    backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
 def landing_zone_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
-    # Arrow tables go to parquet load files untouched: the fast path.
-    yield from dlt.run(context=context, loader_file_format="parquet")
+    window = day_window(context)
+    assert window is not None  # the assets are partitioned, so every run names its days
+    with run_pipeline("landing_zone") as pipeline:
+        # Arrow tables go to parquet load files untouched: the fast path.
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=landing_zone(settings.LANDING_ZONE_URL, days=window),
+                dlt_pipeline=pipeline,
+                loader_file_format="parquet",
+            )
+        )
+        for result in results:
+            assert isinstance(result, MaterializeResult) and result.asset_key is not None
+            table = result.asset_key.path[-1]
+            counts = partition_metadata(landed_rows_by_day(pipeline, table, window))
+            yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
 @dlt_assets(
     dlt_source=shop_db(settings.SHOP_DB_URL),
     dlt_pipeline=raw_pipeline("shop_db"),
     dagster_dlt_translator=RawTableTranslator(),
+    backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
 def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
-    yield from dlt.run(context=context, loader_file_format="parquet")
+    with run_pipeline("shop_db") as pipeline:
+        yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
 
 
 @dlt_assets(
     dlt_source=product_catalog(settings.PRODUCT_CATALOG_URL),
     dlt_pipeline=raw_pipeline("product_catalog"),
     dagster_dlt_translator=RawTableTranslator(),
+    backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
 def product_catalog_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     # Nested JSON: dlt's normaliser unnests supplies into a child table.
-    yield from dlt.run(context=context)
+    with run_pipeline("product_catalog") as pipeline:
+        yield from dlt.run(context=context, dlt_pipeline=pipeline)
 
 
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
+assert set(DAILY_TABLES) == {key.path[-1] for key in landing_zone_assets.keys}

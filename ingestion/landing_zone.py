@@ -6,13 +6,14 @@ straight to parquet load files; dlt's default row-by-row JSON normalisation is 1
 for the same file (measured in ../shared/BRIEF.md).
 
 Each row carries the day its file belongs to (`_landing_date`, from the file name) and the file
-it came from (`_source_file`). A load replaces exactly the days it carries (delete-insert on
-`_landing_date`), so loading a day twice, or a re-delivered file, never duplicates rows.
+it came from (`_source_file`). A load reads the files of the days it is asked for and replaces
+exactly those days (delete-insert on `_landing_date`), so loading a day twice, or a re-delivered
+file, never duplicates rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -61,9 +62,8 @@ def landing_date(file_name: str) -> date:
         ) from None
 
 
-def read_daily_csv(file: FileItemDict, schema: pa.Schema) -> pa.Table:
+def read_daily_csv(file: FileItemDict, schema: pa.Schema, day: date) -> pa.Table:
     """One landing file as an Arrow table with the expected columns, plus its day and name."""
-    day = landing_date(file["file_name"])
     with file.open() as stream:
         try:
             table = pacsv.read_csv(
@@ -83,13 +83,15 @@ def read_daily_csv(file: FileItemDict, schema: pa.Schema) -> pa.Table:
     )
 
 
-def daily_table(bucket_url: str, table: str) -> DltResource:
-    """A resource that loads every `<table>/*.csv` file in the landing zone into `raw.<table>`."""
+def daily_table(bucket_url: str, table: str, days: Container[date] | None) -> DltResource:
+    """A resource that loads `<table>/<day>.csv` files into `raw.<table>`: all, or `days`."""
     schema = DAILY_TABLES[table]
 
     def read_files(files: Iterable[FileItemDict]) -> Iterator[pa.Table]:
         for file in files:
-            yield read_daily_csv(file, schema)
+            day = landing_date(file["file_name"])
+            if days is None or day in days:
+                yield read_daily_csv(file, schema, day)
 
     files = filesystem(bucket_url=bucket_url, file_glob=f"{table}/*.csv")
     return (files | dlt.transformer(read_files, name=table)).apply_hints(
@@ -102,6 +104,6 @@ def daily_table(bucket_url: str, table: str) -> DltResource:
 
 
 @dlt.source(name="landing_zone")
-def landing_zone(bucket_url: str) -> list[DltResource]:
-    """Orders and items, delivered as one CSV file per table per day."""
-    return [daily_table(bucket_url, table) for table in DAILY_TABLES]
+def landing_zone(bucket_url: str, days: Container[date] | None = None) -> list[DltResource]:
+    """Orders and items, delivered as one CSV file per table per day; `days` picks which."""
+    return [daily_table(bucket_url, table, days) for table in DAILY_TABLES]

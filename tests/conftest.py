@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
@@ -53,17 +54,13 @@ class Platform:
 
         generate(self.data_dir, date.fromisoformat(start), date.fromisoformat(end))
 
-    def start_materialize(self, select: str = "*") -> subprocess.Popen[str]:
+    def start_materialize(self, days: str, select: str = "*") -> subprocess.Popen[str]:
+        """Start `dagster asset materialize` for one day (`2018-09-01`) or a range of days
+        (`2018-09-01...2018-09-03`), which runs as one run."""
+        partition = ["--partition-range" if "..." in days else "--partition", days]
+        command = [DAGSTER, "asset", "materialize", "--select", select, *partition]
         return subprocess.Popen(
-            [
-                DAGSTER,
-                "asset",
-                "materialize",
-                "--select",
-                select,
-                "-m",
-                "graduated_platform.definitions",
-            ],
+            [*command, "-m", "graduated_platform.definitions"],
             cwd=REPO_ROOT,
             env=self.env,
             text=True,
@@ -71,12 +68,16 @@ class Platform:
             stderr=subprocess.STDOUT,
         )
 
-    def materialize(self, select: str = "*") -> str:
+    def materialize(self, days: str, select: str = "*") -> str:
         """Run `dagster asset materialize` as a user would; return its log, fail with it."""
-        process = self.start_materialize(select)
+        process = self.start_materialize(days, select)
         log, _ = process.communicate(timeout=600)
         assert process.returncode == 0, log[-5000:]
         return log
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as db:
+            return db.sql(sql).fetchall()
 
 
 @pytest.fixture

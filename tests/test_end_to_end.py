@@ -12,7 +12,7 @@ from tests.raw_figures import RawFigures, raw_figures
 
 def test_materializing_everything_gives_the_marts_the_raw_files_imply(platform: Platform):
     platform.generate("2018-09-01", "2018-09-03")
-    log = platform.materialize("*")
+    log = platform.materialize("2018-09-01...2018-09-03")
     assert "RUN_SUCCESS" in log
 
     expected = raw_figures(platform.data_dir)
@@ -55,7 +55,7 @@ def test_every_asset_is_materialized_and_every_check_passes(platform: Platform):
     from graduated_platform.definitions import defs
 
     platform.generate("2018-09-01", "2018-09-01")
-    platform.materialize("*")
+    platform.materialize("2018-09-01")
 
     instance = DagsterInstance.from_config(str(platform.dagster_home))
     graph = defs.resolve_asset_graph()

@@ -1,12 +1,16 @@
 """The dbt project as Dagster assets: staging and mart models, with dbt tests as asset checks.
 
-The assets are built from the manifest prepared at setup (see dbt_manifest.py).
+One `@dbt_assets` holds every model. Models tagged `daily` in dbt (the order and item facts)
+are partitioned by day with the platform's `daily_partitions`; the rest are not. A run over a
+partition range is one `dbt build` that hands the window to dbt as `--event-time-start/-end`
+(see dbt_project/macros/partition_window.sql). The assets are built from the manifest
+prepared at setup (see dbt_manifest.py).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -14,14 +18,25 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_manifest import validate_manifest
+from dagster_duckdb import DuckDBResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
+from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
+from graduated_platform.partitions import DayWindow, daily_partitions, day_window
 from ingestion.translator import raw_table_asset_key
+
+DAILY_TAG = "daily"
+
+
+def is_daily(node: Mapping[str, Any]) -> bool:
+    return node["resource_type"] == "model" and DAILY_TAG in node.get("tags", [])
 
 
 class JaffleShopTranslator(DagsterDbtTranslator):
-    """dbt sources are the raw-table assets dlt produces; models are grouped by their folder."""
+    """dbt sources are the raw-table assets dlt produces; models are grouped by their folder,
+    and the ones tagged `daily` are partitioned by day."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -31,7 +46,10 @@ class JaffleShopTranslator(DagsterDbtTranslator):
         if node["resource_type"] == "source":
             return spec.replace_attributes(key=raw_table_asset_key(node["name"]))
         # fqn is [project, folder, ..., model]: models/staging/x.sql -> group "staging"
-        return spec.replace_attributes(group_name=node["fqn"][1])
+        spec = spec.replace_attributes(group_name=node["fqn"][1])
+        if is_daily(node):
+            spec = spec.replace_attributes(partitions_def=daily_partitions)
+        return spec
 
 
 TRANSLATOR = JaffleShopTranslator(
@@ -39,16 +57,60 @@ TRANSLATOR = JaffleShopTranslator(
     settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
 )
 
+
+def dbt_build_args(window: DayWindow | None) -> list[str]:
+    """`dbt build`, limited to the run's days when it has any."""
+    if window is None:
+        return ["build"]
+    return [
+        "build",
+        "--event-time-start", window.start.isoformat(),
+        "--event-time-end", window.end.isoformat(),
+    ]  # fmt: skip
+
+
+def daily_models(manifest: Mapping[str, Any]) -> dict[AssetKey, Mapping[str, Any]]:
+    """The partitioned models' manifest nodes, by asset key."""
+    return {
+        TRANSLATOR.get_asset_spec(manifest, unique_id, DBT_PROJECT).key: node
+        for unique_id, node in manifest["nodes"].items()
+        if is_daily(node)
+    }
+
+
 require_manifest(DBT_PROJECT)
+DAILY_MODELS = daily_models(validate_manifest(DBT_PROJECT.manifest_path))
 
 
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
+    backfill_policy=BackfillPolicy.single_run(),
     pool=settings.WAREHOUSE_POOL,
 )
-def jaffle_shop_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def jaffle_shop_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+) -> Iterator[Any]:
     # `build` runs each model's tests right after it; a failing error-severity test skips
     # everything downstream of it in the same run.
-    yield from dbt.cli(["build"], context=context).stream()
+    window = day_window(context)
+    events = list(dbt.cli(dbt_build_args(window), context=context).stream())
+    # Count only once dbt has exited: DuckDB has one writer, and it is dbt until then.
+    yield from with_rows_by_day(events, window, warehouse)
+
+
+def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: DuckDBResource):
+    """Add each partitioned model's rows per day of the window to its materialization."""
+    outputs = {key.to_python_identifier(): node for key, node in DAILY_MODELS.items()}
+    if window is None:
+        yield from events
+        return
+    with warehouse.get_connection() as connection:
+        for event in events:
+            node = outputs.get(event.output_name) if isinstance(event, Output) else None
+            if node is not None:
+                sql = rows_by_day_sql(node["relation_name"], node["config"]["event_time"], window)
+                counts = rows_by_day(connection.execute(sql).fetchall(), window)
+                event = event.with_metadata({**event.metadata, **partition_metadata(counts)})
+            yield event

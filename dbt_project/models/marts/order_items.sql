@@ -1,8 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_window',
+        event_time='landed_on',
+        tags=['daily'],
+    )
+}}
+
 with
 
 order_items as (
 
     select * from {{ ref('stg_order_items') }}
+
+    where {{ in_partition_window('landed_on') }}
 
 ),
 

@@ -1,14 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_window',
+        event_time='landed_on',
+        tags=['daily'],
+    )
+}}
+
 with
 
 orders as (
 
     select * from {{ ref('stg_orders') }}
 
+    where {{ in_partition_window('landed_on') }}
+
 ),
 
 order_items as (
 
     select * from {{ ref('order_items') }}
+
+    where {{ in_partition_window('landed_on') }}
 
 ),
 
@@ -58,20 +71,6 @@ compute_booleans as (
     left join locations
         on orders.location_id = locations.location_id
 
-),
-
-customer_order_count as (
-
-    select
-        *,
-
-        row_number() over (
-            partition by customer_id
-            order by ordered_at asc, order_id
-        ) as customer_order_number
-
-    from compute_booleans
-
 )
 
-select * from customer_order_count
+select * from compute_booleans
