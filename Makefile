@@ -69,6 +69,7 @@ lint: setup
 
 bench: setup dbt-manifest
 	python bench/one_day.py
+	python bench/backfill.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -2,8 +2,9 @@
 
     make bench        # or: .venv/bin/python bench/one_day.py [--day 2018-09-01]
 
-The platform: `dagster asset materialize --select '*'` over one day of landing files, into a
-fresh warehouse and DAGSTER_HOME: three dlt loads, then `dbt build` (models and their tests).
+The platform: `dagster asset materialize --select '*' --partition DAY` over one day of landing
+files, into a fresh warehouse and DAGSTER_HOME: three dlt loads, then `dbt build` (models and
+their tests).
 The floor: the same files loaded by DuckDB itself (read_csv, plus the small reference tables),
 then the same model SQL, as dbt compiled it, run directly in DuckDB in dependency order.
 Both are timed on this machine, now; the ratio is what orchestration, dlt and dbt cost on top.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -26,43 +26,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from dagster import DagsterInstance
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.generate import generate  # noqa: E402
-
-
-def run_platform(data_dir: Path, dagster_home: Path) -> tuple[float, float, dict[str, float]]:
-    """Wall time of the CLI, the run's own duration, and each step's duration."""
-    env = {**os.environ, "PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home)}
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            BIN / "dagster",
-            "asset",
-            "materialize",
-            "--select",
-            "*",
-            "-m",
-            "graduated_platform.definitions",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    wall = time.perf_counter() - started
-    instance = DagsterInstance.from_config(str(dagster_home))
-    (record,) = instance.get_run_records()
-    run_seconds = (record.end_time or 0) - (record.start_time or 0)
-    steps = {
-        stat.step_key: (stat.end_time or 0) - (stat.start_time or 0)
-        for stat in instance.get_run_step_stats(record.dagster_run.run_id)
-    }
-    return wall, run_seconds, steps
+from bench.common import BIN, REPO_ROOT, fresh_instance, materialize
+from simulator.generate import generate
 
 
 def compiled_models(data_dir: Path, target_dir: Path) -> list[tuple[str, str, str, str]]:
@@ -137,12 +105,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-one-day-") as tmp:
         work = Path(tmp)
         data_dir, dagster_home, floor_dir = work / "data", work / "home", work / "floor"
-        for folder in (dagster_home, floor_dir):
-            folder.mkdir()
-        shutil.copy(REPO_ROOT / "platform" / "dagster.yaml", dagster_home / "dagster.yaml")
+        floor_dir.mkdir()
+        fresh_instance(dagster_home)
         orders = generate(data_dir, args.day, args.day)
 
-        wall, run_seconds, steps = run_platform(data_dir, dagster_home)
+        times = materialize(data_dir, dagster_home, ["--partition", args.day.isoformat()])
+        wall, run_seconds, steps = times.process, times.run, times.steps
         models = compiled_models(data_dir, work / "dbt_target")
         floor = run_floor(data_dir, floor_dir, models)
 

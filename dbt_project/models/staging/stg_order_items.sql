@@ -1,5 +1,3 @@
-{{ config(tags=['daily'], event_time='landed_on') }}
-
 with
 
 source as (

@@ -1,0 +1,107 @@
+"""Backfill benchmark: one run over 1, 30 and 365 days, against the one-day run.
+
+    make bench-backfill     # or: .venv/bin/python bench/backfill.py
+
+Each backfill is `dagster asset materialize --select '*' --partition-range A...B` into a fresh
+warehouse and DAGSTER_HOME over the same landing zone: one dlt load of the range's files and one
+`dbt build` whose incremental models replace the range. The goal: 365 days in at most 3x the
+wall time of one day. A second table measures how the window reaches dbt: as `--vars` (a
+changed var makes dbt re-parse the whole project) or as the event-time flags the platform uses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BIN, REPO_ROOT, fresh_instance, materialize
+from simulator.generate import generate
+
+FIRST_DAY = date(2018, 9, 1)
+SPANS = (1, 30, 365)
+
+
+def backfill(work: Path, days: int) -> tuple[float, float, int]:
+    """Process and run seconds for a backfill of `days` days, and the raw rows it loaded."""
+    data_dir = work / "data"
+    (data_dir / "warehouse.duckdb").unlink(missing_ok=True)
+    shutil.rmtree(data_dir / "dlt", ignore_errors=True)
+    fresh_instance(work / "home")
+    last = FIRST_DAY + timedelta(days=days - 1)
+    partitions = ["--partition-range", f"{FIRST_DAY}...{last}"]
+    if days == 1:
+        partitions = ["--partition", str(FIRST_DAY)]
+    times = materialize(data_dir, work / "home", partitions)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as db:
+        (rows,) = db.sql(
+            "select (select count(*) from raw.orders) + (select count(*) from raw.items)"
+        ).fetchone()
+    return times.process, times.run, rows
+
+
+def window_reaches_dbt(work: Path) -> list[tuple[str, float, bool]]:
+    """Seconds for a second dbt run with a new window, and whether dbt re-parsed."""
+    env = {**os.environ, "WAREHOUSE_PATH": str(work / "data" / "warehouse.duckdb")}
+    target = work / "dbt_target"
+
+    def dbt(*args: str) -> tuple[float, bool]:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [BIN / "dbt", *args, "--select", "stg_customers", "--target-path", str(target)],
+            cwd=REPO_ROOT / "dbt_project", env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return time.perf_counter() - started, "Unable to do partial parsing" in result.stdout
+
+    subprocess.run(
+        [BIN / "dbt", "parse", "--target-path", str(target)],
+        cwd=REPO_ROOT / "dbt_project", env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    results = []
+    for label, windows in (
+        ("--vars '{start: ..., end: ...}'", [["--vars", f"{{start: '{d}'}}"] for d in "ab"]),
+        ("--event-time-start/--event-time-end", [
+            ["--event-time-start", f"2018-09-0{d}", "--event-time-end", "2018-09-10"]
+            for d in (1, 2)
+        ]),
+    ):  # fmt: skip
+        dbt("run", *windows[0])
+        seconds, reparsed = dbt("run", *windows[1])
+        results.append((label, seconds, reparsed))
+    return results
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:
+        work = Path(tmp)
+        generate(work / "data", FIRST_DAY, FIRST_DAY + timedelta(days=max(SPANS) - 1))
+        results = {days: backfill(work, days) for days in SPANS}
+        windows = window_reaches_dbt(work)
+
+    one_day = results[1][0]
+    print(
+        f"{'days':>5} {'raw rows':>9} {'run s':>7} {'command s':>10} {'rows/s':>8} {'x 1 day':>8}"
+    )
+    for days, (process, run, rows) in results.items():
+        print(
+            f"{days:>5} {rows:>9} {run:>7.2f} {process:>10.2f} {rows / run:>8.0f} "
+            f"{process / one_day:>7.2f}x"
+        )
+    print(f"goal: 365 days within 3x one day: {results[365][0] / one_day:.2f}x")
+    print()
+    print(f"{'how the window reaches dbt':<40} {'2nd run s':>9} {'re-parsed':>10}")
+    for label, seconds, reparsed in windows:
+        print(f"{label:<40} {seconds:>9.2f} {'yes' if reparsed else 'no':>10}")
+
+
+if __name__ == "__main__":
+    main()
