@@ -54,7 +54,7 @@ def landed_rows_by_day(pipeline: dlt.Pipeline, table: str, window: DayWindow) ->
 @dlt_assets(
     dlt_source=landing_zone(settings.LANDING_ZONE_URL),
     dlt_pipeline=raw_pipeline("landing_zone"),
-    dagster_dlt_translator=RawTableTranslator(),
+    dagster_dlt_translator=RawTableTranslator(tags={"daily": ""}),
     partitions_def=daily_partitions,
     backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,

@@ -7,6 +7,8 @@ a child table has no asset of its own (dagster-io/dagster#21090), so it belongs 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from dagster import AssetKey, AssetSpec
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
@@ -21,8 +23,15 @@ def raw_table_asset_key(table_name: str) -> AssetKey:
     return AssetKey([RAW_DATASET, parent_table])
 
 
+@dataclass
 class RawTableTranslator(DagsterDltTranslator):
-    """Names each dlt resource's asset after the raw table it loads, in the ingestion group."""
+    """Names each dlt resource's asset after the raw table it loads, in the ingestion group.
+
+    `tags` go on every asset of the source: the landing zone's carry `daily`, as the dbt fact
+    models do, so `tag:daily` selects everything that is partitioned by day.
+    """
+
+    tags: dict[str, str] = field(default_factory=dict)
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
@@ -34,4 +43,5 @@ class RawTableTranslator(DagsterDltTranslator):
             deps=[],
             group_name=INGESTION_GROUP,
             kinds={"dlt", destination},
+            tags={**default.tags, **self.tags},
         )
