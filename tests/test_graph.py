@@ -125,3 +125,49 @@ def test_assets_are_grouped_by_layer(group: str, members: set[tuple[str, ...]]):
         if graph.get(key).group_name == group
     }
     assert members <= in_group
+
+
+def unsafe_test_reads(manifest: dict) -> dict[str, set[AssetKey]]:
+    """For each dbt test, the assets it reads that are neither the asset it checks nor upstream
+    of it. dbt nodes count as the assets they are: products__supplies is raw/products."""
+    asset = {
+        unique_id: TRANSLATOR.get_asset_spec(manifest, unique_id, DBT_PROJECT).key
+        for unique_id in [*manifest["sources"], *manifest["nodes"]]
+        if not unique_id.startswith("test.")
+    }
+    upstream: dict[str, set[str]] = {}
+
+    def ancestors(unique_id: str) -> set[str]:
+        if unique_id not in upstream:
+            parents = set(manifest["parent_map"].get(unique_id, []))
+            upstream[unique_id] = parents.union(*(ancestors(p) for p in parents))
+        return upstream[unique_id]
+
+    problems = {}
+    for unique_id, node in manifest["nodes"].items():
+        checked = node.get("attached_node")
+        if node["resource_type"] != "test" or not checked:
+            continue
+        safe = {asset[checked]} | {asset[a] for a in ancestors(checked)}
+        unsafe = {asset[read] for read in node["depends_on"]["nodes"]} - safe
+        if unsafe:
+            problems[unique_id] = unsafe
+    return problems
+
+
+def test_every_dbt_test_reads_only_its_model_and_what_is_upstream_of_it():
+    # Dagster orders runs by lineage alone. A relationships test whose other model is not
+    # upstream can run before that model exists (a first backfill) and fail the whole step.
+    manifest = dict(validate_manifest(DBT_PROJECT.manifest_path))
+    assert unsafe_test_reads(manifest) == {}
+
+    stg_orders, customers = "model.jaffle_shop.stg_orders", "model.jaffle_shop.customers"
+    manifest["nodes"] = {
+        **manifest["nodes"],
+        "test.x": {
+            "resource_type": "test",
+            "attached_node": stg_orders,
+            "depends_on": {"nodes": [stg_orders, customers]},
+        },
+    }
+    assert unsafe_test_reads(manifest) == {"test.x": {AssetKey(["marts", "customers"])}}

@@ -36,7 +36,8 @@ def test_every_partitioned_asset_shares_the_one_daily_partitioning():
         if graph.get(key).partitions_def is not None
     }
     assert set(partitioned) == {
-        "raw/orders", "raw/items", "marts/orders", "marts/order_items",
+        "raw/orders", "raw/items", "staging/stg_orders", "staging/stg_order_items",
+        "marts/orders", "marts/order_items",
     }  # fmt: skip
     assert all(p == daily_partitions for p in partitioned.values())
 

@@ -1,10 +1,11 @@
 """The platform's one partitioning: a partition per day, shared by ingestion and dbt.
 
-The landing-zone assets and the dbt fact tables (the models tagged `daily`: orders and order
-items) use this definition; reference data, dimensions and views stay unpartitioned. A view
-holds no data of its own to partition, and every partitioned asset costs Dagster a
-materialization event per day of a backfill. A partition is a day of landing files, named after
-the file: partition 2018-09-01 is `landing/orders/2018-09-01.csv` and its items.
+The landing-zone assets and the dbt models of the order facts (tagged `daily`: the staging views
+and the mart tables of orders and items) use this definition; reference data and dimensions
+stay unpartitioned. The partitioned assets form one unbroken chain from landing file to mart,
+so selecting `tag:daily` for a range runs in one run, in the right order. A partition is a day
+of landing files, named after the file: partition 2018-09-01 is
+`landing/orders/2018-09-01.csv` and its items.
 """
 
 from dataclasses import dataclass

@@ -19,12 +19,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.dbt_manifest import validate_manifest
-from dagster_duckdb import DuckDBResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import DayWindow, daily_partitions, day_window
+from graduated_platform.warehouse import Warehouse
 from ingestion.translator import raw_table_asset_key
 
 DAILY_TAG = "daily"
@@ -71,11 +71,18 @@ def dbt_build_args(window: DayWindow | None) -> list[str]:
 
 def daily_models(manifest: Mapping[str, Any]) -> dict[AssetKey, Mapping[str, Any]]:
     """The partitioned models' manifest nodes, by asset key."""
-    return {
+    models = {
         TRANSLATOR.get_asset_spec(manifest, unique_id, DBT_PROJECT).key: node
         for unique_id, node in manifest["nodes"].items()
         if is_daily(node)
     }
+    for node in models.values():
+        if not node["config"].get("event_time"):
+            raise ValueError(
+                f"dbt model {node['name']} is tagged '{DAILY_TAG}' but has no event_time config; "
+                "add config(event_time='<its day column>') so its partitions can be counted."
+            )
+    return models
 
 
 require_manifest(DBT_PROJECT)
@@ -90,7 +97,7 @@ DAILY_MODELS = daily_models(validate_manifest(DBT_PROJECT.manifest_path))
     pool=settings.WAREHOUSE_POOL,
 )
 def jaffle_shop_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
 ) -> Iterator[Any]:
     # `build` runs each model's tests right after it; a failing error-severity test skips
     # everything downstream of it in the same run.
@@ -100,17 +107,13 @@ def jaffle_shop_models(
     yield from with_rows_by_day(events, window, warehouse)
 
 
-def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: DuckDBResource):
+def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: Warehouse):
     """Add each partitioned model's rows per day of the window to its materialization."""
     outputs = {key.to_python_identifier(): node for key, node in DAILY_MODELS.items()}
-    if window is None:
-        yield from events
-        return
-    with warehouse.get_connection() as connection:
-        for event in events:
-            node = outputs.get(event.output_name) if isinstance(event, Output) else None
-            if node is not None:
-                sql = rows_by_day_sql(node["relation_name"], node["config"]["event_time"], window)
-                counts = rows_by_day(connection.execute(sql).fetchall(), window)
-                event = event.with_metadata({**event.metadata, **partition_metadata(counts)})
-            yield event
+    for event in events:
+        node = outputs.get(event.output_name) if isinstance(event, Output) else None
+        if node is not None and window is not None:
+            sql = rows_by_day_sql(node["relation_name"], node["config"]["event_time"], window)
+            counts = rows_by_day(warehouse.query(sql), window)
+            event = event.with_metadata({**event.metadata, **partition_metadata(counts)})
+        yield event

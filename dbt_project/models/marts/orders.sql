@@ -31,6 +31,12 @@ locations as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('stg_customers') }}
+
+),
+
 order_items_summary as (
 
     select
@@ -53,6 +59,7 @@ compute_booleans as (
     select
         orders.*,
 
+        customers.customer_name,
         locations.location_name,
 
         order_items_summary.order_cost,
@@ -70,6 +77,9 @@ compute_booleans as (
 
     left join locations
         on orders.location_id = locations.location_id
+
+    left join customers
+        on orders.customer_id = customers.customer_id
 
 )
 

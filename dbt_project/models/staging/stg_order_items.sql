@@ -1,3 +1,5 @@
+{{ config(tags=['daily'], event_time='landed_on') }}
+
 with
 
 source as (
