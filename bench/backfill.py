@@ -87,16 +87,16 @@ def main() -> None:
         results = {days: backfill(work, days) for days in SPANS}
         windows = window_reaches_dbt(work)
 
-    one_day = results[1][0]
-    print(
-        f"{'days':>5} {'raw rows':>9} {'run s':>7} {'command s':>10} {'rows/s':>8} {'x 1 day':>8}"
-    )
+    one_day_process, one_day_run, _ = results[1]
+    header = ("days", "raw rows", "run s", "x 1 day", "command s", "x 1 day", "rows/s")
+    print("{:>5} {:>9} {:>7} {:>8} {:>10} {:>8} {:>8}".format(*header))
     for days, (process, run, rows) in results.items():
         print(
-            f"{days:>5} {rows:>9} {run:>7.2f} {process:>10.2f} {rows / run:>8.0f} "
-            f"{process / one_day:>7.2f}x"
+            f"{days:>5} {rows:>9} {run:>7.2f} {run / one_day_run:>7.2f}x {process:>10.2f} "
+            f"{process / one_day_process:>7.2f}x {rows / run:>8.0f}"
         )
-    print(f"goal: 365 days within 3x one day: {results[365][0] / one_day:.2f}x")
+    ratio = results[365][0] / one_day_process
+    print(f"goal: 365 days within 3x one day's command time: {ratio:.2f}x")
     print()
     print(f"{'how the window reaches dbt':<40} {'2nd run s':>9} {'re-parsed':>10}")
     for label, seconds, reparsed in windows:
