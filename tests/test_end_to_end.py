@@ -69,3 +69,27 @@ def test_every_asset_is_materialized_and_every_check_passes(platform: Platform):
     assert statuses == dict.fromkeys(
         (key.to_user_string() for key in check_keys), AssetCheckExecutionRecordStatus.SUCCEEDED
     )
+
+
+def test_a_failing_dbt_test_fails_the_run_and_keeps_what_dbt_did_build(platform: Platform):
+    from dagster import AssetKey
+
+    platform.generate("2018-09-01", "2018-09-02")
+    # The shop sends one order twice: on both days, under the same id.
+    first_day = (platform.landing / "orders" / "2018-09-01.csv").read_text().splitlines()
+    with (platform.landing / "orders" / "2018-09-02.csv").open("a") as f:
+        f.write(first_day[1] + "\n")
+
+    process = platform.start_materialize("2018-09-01...2018-09-02")
+    log, _ = process.communicate(timeout=600)
+    assert process.returncode != 0
+    assert "unique_stg_orders_order_id" in log
+
+    instance = DagsterInstance.from_config(str(platform.dagster_home))
+    built = {
+        key.to_user_string()
+        for key in (AssetKey(["staging", "stg_order_items"]), AssetKey(["marts", "orders"]))
+        if instance.get_latest_materialization_event(key) is not None
+    }
+    # stg_order_items passed its tests and is recorded; orders sits downstream of the failure
+    assert built == {"staging/stg_order_items"}

@@ -102,9 +102,14 @@ def jaffle_shop_models(
     # `build` runs each model's tests right after it; a failing error-severity test skips
     # everything downstream of it in the same run.
     window = day_window(context)
-    events = list(dbt.cli(dbt_build_args(window), context=context).stream())
-    # Count only once dbt has exited: DuckDB has one writer, and it is dbt until then.
+    invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
+    # Count rows only once dbt has exited: DuckDB has one writer, and it is dbt until then.
+    events = list(invocation.stream())
     yield from with_rows_by_day(events, window, warehouse)
+    # Fail the step only now, so what dbt did build is recorded before the error.
+    error = invocation.get_error()
+    if error is not None:
+        raise error
 
 
 def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: Warehouse):
