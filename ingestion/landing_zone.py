@@ -2,8 +2,8 @@
 
 The same code reads a local folder (`file://...`) or a bucket (`s3://...`): only the bucket URL
 changes. Files are parsed with pyarrow and handed to dlt as Arrow tables, which dlt writes
-straight to parquet load files; dlt's default row-by-row JSON normalisation is 10-50x slower
-for the same file (measured in ../shared/BRIEF.md).
+straight to parquet load files. dlt's default, row-by-row JSON normalisation, was measured at
+7-8 s for a 72k-row, 10 MB CSV that the Arrow path loads in 0.3-0.7 s.
 
 Each row carries the day its file belongs to (`_landing_date`, from the file name) and the file
 it came from (`_source_file`). A load reads the files of the days it is asked for and replaces
