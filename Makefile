@@ -14,6 +14,9 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Never download a Python: use the machine's 3.11 (the only network is the package registry).
 export UV_PYTHON_DOWNLOADS := never
+# Trust the machine's certificate store, as pip does: behind a TLS-inspecting proxy, uv's own
+# bundled roots would refuse the registry.
+export UV_SYSTEM_CERTS := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 # The demo's date range in the landing zone; `make data START=... END=...` writes another.
