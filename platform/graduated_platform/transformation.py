@@ -86,11 +86,12 @@ def daily_models(manifest: Mapping[str, Any]) -> dict[AssetKey, Mapping[str, Any
 
 
 require_manifest(DBT_PROJECT)
-DAILY_MODELS = daily_models(validate_manifest(DBT_PROJECT.manifest_path))
+MANIFEST = validate_manifest(DBT_PROJECT.manifest_path)
+DAILY_MODELS = daily_models(MANIFEST)
 
 
 @dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
+    manifest=MANIFEST,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     backfill_policy=BackfillPolicy.single_run(),
