@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import duckdb
@@ -74,3 +74,15 @@ def test_a_new_window_does_not_make_dbt_reparse_the_project(tmp_path: Path):
     for log in logs:
         assert "Unable to do partial parsing" not in log, log
     shutil.rmtree(target)
+
+
+def test_the_daily_schedule_asks_for_the_day_that_has_just_ended():
+    from datetime import datetime
+
+    import dagster as dg
+
+    from graduated_platform.schedules import daily_refresh
+
+    tick = dg.build_schedule_context(scheduled_execution_time=datetime(2018, 9, 5, 6, tzinfo=UTC))
+    requests = daily_refresh.evaluate_tick(tick).run_requests or []
+    assert [request.partition_key for request in requests] == ["2018-09-04"]
