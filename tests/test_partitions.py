@@ -81,8 +81,7 @@ def test_the_daily_schedule_asks_for_the_day_that_has_just_ended():
 
     import dagster as dg
 
-    from graduated_platform.schedules import daily_refresh
-
+    daily_refresh = defs.resolve_schedule_def("daily_refresh")
     tick = dg.build_schedule_context(scheduled_execution_time=datetime(2018, 9, 5, 6, tzinfo=UTC))
     requests = daily_refresh.evaluate_tick(tick).run_requests or []
     assert [request.partition_key for request in requests] == ["2018-09-04"]
