@@ -19,8 +19,13 @@ DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / "data")).resolve
 WAREHOUSE_PATH = DATA_DIR / "warehouse.duckdb"
 RAW_DATASET = "raw"
 
-# Where the shop's systems deliver: daily files in the landing zone, reference data beside it.
-LANDING_ZONE_URL = (DATA_DIR / "landing").as_uri()
+# Where the shop's systems deliver daily files: a local folder by default, or an S3 prefix
+# (`s3://bucket/prefix`) on AWS or any S3-compatible store (MinIO, LocalStack) at S3_ENDPOINT_URL.
+# The sensors watch it and the ingestion assets read it, so both always agree.
+LANDING_ZONE_URL = os.environ.get("LANDING_ZONE_URL") or (DATA_DIR / "landing").as_uri()
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+
+# Reference data: the shop's operational database and its product catalogue.
 SHOP_DB_URL = f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
 PRODUCT_CATALOG_URL = (DATA_DIR / "shop").as_uri()
 
