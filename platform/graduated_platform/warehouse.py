@@ -1,7 +1,7 @@
 """The platform's own reads from the warehouse, beside dlt's loads and dbt's builds.
 
-Only small reads (row counts per partition), made inside a step that holds the warehouse pool,
-after dlt or dbt has finished writing.
+Only small reads (row counts per partition, samples of failing rows), made inside a step that
+holds the warehouse pool, after dlt or dbt has finished writing.
 """
 
 import duckdb
@@ -19,3 +19,9 @@ class Warehouse(ConfigurableResource):
         # the slot, in another run, would fail on the lock.
         with duckdb.connect(self.path, read_only=True) as connection:
             return connection.execute(sql).fetchall()
+
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Rows and their column names: for showing rows to people (samples of failing rows)."""
+        with duckdb.connect(self.path, read_only=True) as connection:
+            result = connection.execute(sql)
+            return [column[0] for column in result.description], result.fetchall()
