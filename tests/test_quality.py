@@ -43,7 +43,7 @@ class Step:
     returncode: int
     log: str
     started: set[str]  # the steps that started
-    materialized: set[str]
+    materialized: dict[str, dict]
     checks: dict[str, AssetCheckEvaluation]
     rows_by_day: dict[str, dict[str, int]]
     files: dict[str, list[dict[str, str]]] = field(default_factory=dict)
@@ -85,13 +85,11 @@ def run(platform: Platform, day: str, select: str) -> Step:
         for entry in instance.all_logs(latest.run_id, of_type=DagsterEventType.STEP_START)
         if entry.step_key is not None
     }
-    materialized = {
-        entry.dagster_event.asset_key.to_user_string()
-        for entry in instance.all_logs(
-            latest.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
-        )
-        if entry.dagster_event is not None and entry.dagster_event.asset_key is not None
-    }
+    materialized = {}  # asset -> the metadata of its (last) materialization in the run
+    for entry in instance.all_logs(latest.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        event = entry.asset_materialization
+        assert event is not None
+        materialized[event.asset_key.to_user_string()] = event.metadata
     checks = {}
     for entry in instance.all_logs(latest.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         assert entry.dagster_event is not None
@@ -173,7 +171,9 @@ def test_a_file_missing_a_column_is_quarantined_and_its_blocking_checks_stop_dbt
     # The dbt step never ran: no model materialized, no dbt test evaluated.
     assert "landing_zone_assets" in step.started
     assert "jaffle_shop_models" not in step.started
-    assert step.materialized == {"raw/orders", "raw/items"}
+    assert set(step.materialized) == {"raw/orders", "raw/items"}
+    assert step.materialized["raw/items"]["rows_quarantined"].value == items_sent
+    assert step.materialized["raw/items"]["rows_by_day"].value == {BAD_DAY: 0}
     assert not any(key.startswith(("staging/", "marts/")) for key in step.checks)
 
 
@@ -209,8 +209,8 @@ def test_orders_that_break_business_rules_fail_their_dbt_tests_and_never_reach_t
     assert step.check("staging/stg_orders", "equals_sum_of_stg_orders_order_total_cents").passed
 
     # dbt built the staging views, tested them, and skipped the marts downstream.
-    assert {"staging/stg_orders", "staging/stg_order_items"} <= step.materialized
-    assert not {"marts/orders", "marts/order_items"} & step.materialized
+    assert {"staging/stg_orders", "staging/stg_order_items"} <= step.materialized.keys()
+    assert not {"marts/orders", "marts/order_items"} & step.materialized.keys()
     assert BAD_DAY not in step.rows_by_day["marts.orders"]
     # The good items of the re-sent day replaced its quarantine.
     assert step.rows_by_day["raw.items_quarantine"] == {}
@@ -242,7 +242,7 @@ def test_small_faults_warn_and_the_day_flows_through_despite_the_bad_day_before(
 
     # stg_orders still holds the bad day's orders, but its tests look at this run's day only.
     assert step.check("staging/stg_orders", "unique_stg_orders_order_id").passed
-    assert {"marts/orders", "marts/order_items", "marts/customers"} <= step.materialized
+    assert {"marts/orders", "marts/order_items", "marts/customers"} <= step.materialized.keys()
     assert step.rows_by_day["marts.orders"][NEXT_DAY] == len(step.files["orders"])
     assert step.rows_by_day["marts.order_items"][NEXT_DAY] == len(items) - without_product
     assert BAD_DAY not in step.rows_by_day["marts.orders"]
