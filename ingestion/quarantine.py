@@ -4,7 +4,7 @@ Each daily table `raw.<table>` has its quarantine `raw.<table>_quarantine` besid
 rejected row, with the file's columns as the text the file had, `_reason`, `_row_number`,
 `_raw_line` (for a row the parser could not split), `_landing_date` and `_source_file`. Nothing
 the shop sends is dropped: a row either loads or waits here, and the asset check
-`quarantined_rows` reports it (graduated_platform/checks/quarantine.py).
+`quarantined_rows` reports it (graduated_platform/checks/quarantined_rows.py).
 
 A day's quarantine is replaced whenever the day is loaded, as the day's rows are: loading a day
 twice never duplicates quarantined rows, and a corrected file clears what its earlier version

@@ -5,8 +5,8 @@ table needs is there, every value is present, and every value reads as its decla
 as whole cents, times as timestamps). A row that breaks that promise cannot be loaded faithfully,
 so it is set aside with its reason instead of failing the whole file or vanishing. Rules about
 *meaning* (amounts never negative, totals that add up, ids unique across rows) are dbt tests on
-the staging models: they see every row, show up as asset checks, and can change without
-reloading anything.
+the staging models: they see a day's rows together, show up as asset checks, and can change
+without reloading anything.
 
 Everything here is pure pyarrow, so it is tested without dlt, Dagster or a warehouse.
 """
