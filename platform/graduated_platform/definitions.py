@@ -9,11 +9,14 @@ from graduated_platform.resources import RESOURCES
 from graduated_platform.schedules import JOBS, SCHEDULES
 from graduated_platform.transformation import jaffle_shop_models
 from ingestion.assets import INGESTION_ASSETS
+from sensors.landing_zone_sensor import JOBS as SENSOR_JOBS
+from sensors.landing_zone_sensor import SENSORS
 
 defs = dg.Definitions(
     assets=[*INGESTION_ASSETS, jaffle_shop_models],
-    jobs=JOBS,
+    jobs=[*JOBS, *SENSOR_JOBS],
     schedules=SCHEDULES,
+    sensors=SENSORS,
     resources=RESOURCES,
     # DuckDB has one writer, so steps of a run could not write in parallel anyway; running them
     # in one process saves a Python start-up per step.
