@@ -27,7 +27,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test setup data dbt-manifest instance lint bench clean
+.PHONY: up test setup data deliver dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest data/shop/shop.db
 	dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
@@ -53,6 +53,11 @@ data/shop/shop.db: | setup
 
 data: setup
 	python -m simulator.generate --start $(START) --end $(END) --data-dir data
+
+# The shop's next overnight delivery into the landing zone (DAY=YYYY-MM-DD for another day):
+# with the landing-zone sensor on, the UI shows the run it starts.
+deliver: setup
+	python -m simulator.deliver $(if $(DAY),--day $(DAY))
 
 dbt-manifest: $(MANIFEST)
 
