@@ -78,6 +78,7 @@ lint: setup
 bench: setup dbt-manifest
 	python bench/one_day.py
 	python bench/backfill.py
+	python bench/sensor.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs
