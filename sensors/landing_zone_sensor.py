@@ -43,6 +43,9 @@ from ingestion.assets import landing_zone_assets
 from sensors.deliveries import DayRange, LandingCursor, day_ranges, scan
 from sensors.storage import LandingZone
 
+# Skipped files named in a tick's skip message; the tick's log names every one.
+SKIPS_SHOWN = 20
+
 # What a delivery changes: the landing-zone tables and everything built on them.
 DELIVERED = AssetSelection.assets(*landing_zone_assets.keys).downstream()
 
@@ -109,7 +112,9 @@ def landing_zone_sensor(
     )
     context.log.info(summary)
     if not ranges:
-        reasons = "".join(f"; {s.key}: {s.reason}" for s in found.skipped)
+        reasons = "".join(f"; {s.key}: {s.reason}" for s in found.skipped[:SKIPS_SHOWN])
+        if len(found.skipped) > SKIPS_SHOWN:
+            reasons += f"; and {len(found.skipped) - SKIPS_SHOWN} more in the tick's log"
         return SensorResult(skip_reason=summary + reasons, cursor=found.cursor.serialize())
     assets = assets_to_run(context)
     for days in ranges:
