@@ -110,9 +110,12 @@ def daily_table(
             if days is None or day in days:
                 yield read_daily_csv(file, schema, day)
 
+    glob = f"{table}/*.csv"
     # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
-    access = {"credentials": credentials} if credentials is not None else {}
-    files = filesystem(bucket_url=bucket_url, file_glob=f"{table}/*.csv", **access)
+    if credentials is None:
+        files = filesystem(bucket_url=bucket_url, file_glob=glob)
+    else:
+        files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=glob)
     return (files | dlt.transformer(read_files, name=table)).apply_hints(
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         merge_key="_landing_date",
