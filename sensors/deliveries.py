@@ -108,6 +108,17 @@ class LandingCursor:
         # "orders/2018-09-01" sorts just before "orders/2018-09-01.csv": that day is included.
         return f"{table}/{newest - timedelta(days=window_days)}"
 
+    def within_window(self, window_days: int) -> LandingCursor:
+        """Only the keys the next tick will list: after a backlog, the cursor stays small."""
+        starts = {table: self.start_after(table, window_days) for table in LANDING_TABLES}
+        return LandingCursor(
+            {
+                key: version
+                for key, version in self.seen.items()
+                if (start := starts.get(key.partition("/")[0])) is None or key > start
+            }
+        )
+
 
 @dataclass
 class Scan:
@@ -143,7 +154,8 @@ def scan(
                 skipped.append(found)
             if not (isinstance(found, Skipped) and found.retry):
                 listed[obj.key] = obj.version
-    return Scan(deliveries, skipped, LandingCursor(listed), storage.list_calls - calls_before)
+    calls = storage.list_calls - calls_before
+    return Scan(deliveries, skipped, LandingCursor(listed).within_window(window_days), calls)
 
 
 @dataclass(frozen=True)

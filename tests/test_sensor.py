@@ -215,6 +215,8 @@ def test_a_tick_lists_the_recent_window_not_the_backlog(tmp_path: Path):
         calls = s3.list_calls
         assert requested_days(ticker.tick()) == [(str(backlog_days[0]), str(backlog_days[-1]))]
         assert s3.list_calls - calls == 2 * 2  # 1,500 keys per table: two pages each
+        # The cursor keeps only what the next tick lists: each table's last 31 days.
+        assert ticker.cursor is not None and ticker.cursor.count(".csv") == 2 * 31
 
         new_days = [backlog_days[-1] + timedelta(days=n) for n in range(1, 11)]
         for day in new_days:
@@ -222,4 +224,5 @@ def test_a_tick_lists_the_recent_window_not_the_backlog(tmp_path: Path):
         calls = s3.list_calls
         assert requested_days(ticker.tick()) == [(str(new_days[0]), str(new_days[-1]))]
         assert s3.list_calls - calls == 2  # one page per table: the window, not the backlog
-        assert ticker.cursor is not None and len(ticker.cursor) < 10_000
+        # The orders window moved on with the new days; each table still keeps 31 days.
+        assert ticker.cursor is not None and ticker.cursor.count(".csv") == 2 * 31
