@@ -27,7 +27,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test setup data bad-day dbt-manifest instance lint bench clean
+.PHONY: up test setup data deliver bad-day dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest data/shop/shop.db
 	dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
@@ -54,12 +54,16 @@ data/shop/shop.db: | setup
 data: setup
 	python -m simulator.generate --start $(START) --end $(END) --data-dir data
 
-# A deliberately bad day in the landing zone, for demos and workshops (README.md, "Data
-# quality"): `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.
-DAY ?= 2018-11-01
+# The shop's next overnight delivery into the landing zone (DAY=YYYY-MM-DD for another day):
+# with the landing-zone sensor on, the UI shows the run it starts.
+deliver: setup
+	python -m simulator.deliver $(if $(DAY),--day $(DAY))
+
+# The same, deliberately bad, for demos and workshops (README.md, "Data quality"), e.g.
+# `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.
 DEFECTS ?=
 bad-day: setup
-	python -m simulator.bad_day --day $(DAY) --data-dir data $(foreach d,$(DEFECTS),--defect $(d))
+	python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
 
 dbt-manifest: $(MANIFEST)
 
@@ -80,6 +84,7 @@ lint: setup
 bench: setup dbt-manifest
 	python bench/one_day.py
 	python bench/backfill.py
+	python bench/sensor.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

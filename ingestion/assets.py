@@ -13,6 +13,7 @@ from pathlib import Path
 import dlt
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
+from dlt.common.configuration.specs import AwsCredentials
 
 from graduated_platform import settings
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
@@ -47,6 +48,13 @@ def run_pipeline(name: str) -> Iterator[dlt.Pipeline]:
         yield raw_pipeline(name, Path(folder))
 
 
+def landing_zone_credentials() -> AwsCredentials | None:
+    """For a bucket: its endpoint (S3-compatible stores). boto3's chain supplies the keys."""
+    if settings.LANDING_ZONE_URL.startswith("s3://"):
+        return AwsCredentials(endpoint_url=settings.S3_ENDPOINT_URL)
+    return None
+
+
 def landed_rows_by_day(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> dict[str, int]:
     with pipeline.sql_client() as client:
         sql = rows_by_day_sql(client.make_qualified_table_name(table), "_landing_date", window)
@@ -78,7 +86,9 @@ def landing_zone_assets(context: AssetExecutionContext, dlt: DagsterDltResource)
         results = list(
             dlt.run(
                 context=context,
-                dlt_source=landing_zone(settings.LANDING_ZONE_URL, days=window),
+                dlt_source=landing_zone(
+                    settings.LANDING_ZONE_URL, days=window, credentials=landing_zone_credentials()
+                ),
                 dlt_pipeline=pipeline,
                 loader_file_format="parquet",
             )

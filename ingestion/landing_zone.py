@@ -18,6 +18,8 @@ columns land and freezes column types.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Container, Iterable, Iterator
 from datetime import date
 from pathlib import PurePosixPath
@@ -25,12 +27,15 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.configuration.specs import AwsCredentials
 from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from ingestion import contracts
 from ingestion.quarantine import quarantine_item
 from ingestion.validation import Validated, read_csv_as_text, validate
+
+log = logging.getLogger(__name__)
 
 # The raw tables' columns as the shop writes them (jafgen's names); money in integer cents.
 DAILY_TABLES: dict[str, pa.Schema] = {
@@ -59,11 +64,16 @@ class LandingFileError(ValueError):
     """A file in the landing zone that cannot be loaded as it is."""
 
 
+# One file per table per day, named after the day. Strict on purpose: `20180901.csv` is a valid
+# ISO date too, and accepting both spellings would load a day twice.
+LANDING_FILE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.csv")
+
+
 def landing_date(file_name: str) -> date:
     """The day a landing file belongs to, from its name: `2018-09-01.csv` -> 2018-09-01."""
-    stem = PurePosixPath(file_name).stem
+    match = LANDING_FILE_NAME.fullmatch(PurePosixPath(file_name).name)
     try:
-        return date.fromisoformat(stem)
+        return date.fromisoformat(match[1] if match else "")
     except ValueError:
         raise LandingFileError(
             f"landing file {file_name!r} is not named after its day; expected YYYY-MM-DD.csv, "
@@ -99,19 +109,31 @@ def read_daily_csv(file: FileItemDict, schema: pa.Schema, day: date) -> Validate
     )
 
 
-def daily_table(bucket_url: str, table: str, days: Container[date] | None) -> DltResource:
+def daily_table(
+    bucket_url: str, table: str, days: Container[date] | None, credentials: AwsCredentials | None
+) -> DltResource:
     """A resource that loads `<table>/<day>.csv` files into `raw.<table>`: all, or `days`."""
     schema = DAILY_TABLES[table]
 
     def read_files(files: Iterable[FileItemDict]) -> Iterator[Any]:
         for file in files:
-            day = landing_date(file["file_name"])
+            try:
+                day = landing_date(file["file_name"])
+            except LandingFileError as error:
+                # No day's file, so no partition's: the days named right load without it.
+                log.warning("Skipped %s: %s", file["relative_path"], error)
+                continue
             if days is None or day in days:
                 validated = read_daily_csv(file, schema, day)
                 yield validated.rows
                 yield quarantine_item(validated.rejected, table, day, file["relative_path"])
 
-    files = filesystem(bucket_url=bucket_url, file_glob=f"{table}/*.csv")
+    glob = f"{table}/*.csv"
+    # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
+    if credentials is None:
+        files = filesystem(bucket_url=bucket_url, file_glob=glob)
+    else:
+        files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=glob)
     return (files | dlt.transformer(read_files, name=table)).apply_hints(
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         merge_key="_landing_date",
@@ -122,6 +144,14 @@ def daily_table(bucket_url: str, table: str, days: Container[date] | None) -> Dl
 
 
 @dlt.source(name="landing_zone", schema_contract=contracts.LANDING_ZONE)
-def landing_zone(bucket_url: str, days: Container[date] | None = None) -> list[DltResource]:
-    """Orders and items, delivered as one CSV file per table per day; `days` picks which."""
-    return [daily_table(bucket_url, table, days) for table in DAILY_TABLES]
+def landing_zone(
+    bucket_url: str,
+    days: Container[date] | None = None,
+    credentials: AwsCredentials | None = None,
+) -> list[DltResource]:
+    """Orders and items, delivered as one CSV file per table per day; `days` picks which.
+
+    `credentials` reach a bucket (the endpoint, for S3-compatible stores); the keys themselves
+    come from boto3's chain (environment, profile, role), which dlt falls back to.
+    """
+    return [daily_table(bucket_url, table, days, credentials) for table in DAILY_TABLES]

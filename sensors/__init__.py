@@ -1,4 +1,5 @@
 """Landing-zone sensors: a new file in the landing zone starts exactly the work it needs.
 
-Empty until the sensors land; `platform/graduated_platform/definitions.py` will register them.
+`storage` lists a folder or a bucket, `deliveries` decides what a listing means, and
+`landing_zone_sensor` turns that into runs; `graduated_platform.definitions` registers them.
 """

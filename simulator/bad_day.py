@@ -1,11 +1,13 @@
 """Drop a deliberately bad day into the landing zone, for demos and workshops.
 
-    python -m simulator.bad_day --day 2018-11-01 [--defect NAME ...] [--data-dir data]
-    make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"
+    python -m simulator.bad_day [--day 2018-11-01] [--defect NAME ...]
+    make bad-day [DAY=2018-11-01] [DEFECTS="negative-amounts duplicate-ids"]
 
-The day starts as the simulator's own day (the orders `simulator.generate` writes for it) and is
-spoiled on purpose. Without `--defect` it gets the first three below. Each defect is caught at
-a different layer of the platform (README.md, "Data quality"):
+Like `simulator.deliver`, it delivers the day after the newest in the landing zone unless told
+which day, and writes wherever the platform watches (LANDING_ZONE_URL), so the landing-zone
+sensor picks it up. The day starts as the simulator's own day (the orders `simulator.generate`
+writes for it) and is spoiled on purpose. Without `--defect` it gets the first three below.
+Each defect is caught at a different layer of the platform (README.md, "Data quality"):
 
 - missing-column: the items file lacks its `sku` column. Every item is quarantined, and the
   checks `quarantined_rows` and `volume_anomaly` on raw/items block the day's dbt models.
@@ -20,20 +22,21 @@ a different layer of the platform (README.md, "Data quality"):
 - new-column: the orders file gains a `coupon_code` column. It lands (the schema contract lets
   new columns evolve) and `column_schema_change` warns.
 
-Write the good day back with `python -m simulator.generate --start DAY --end DAY`.
+Deliver the good day back with `make deliver DAY=...` (`python -m simulator.deliver --day ...`).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import date, timedelta
 
-from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, daily_drop
+from graduated_platform import settings
+from sensors.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
+from simulator.deliver import newest_day
+from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, csv_bytes, daily_drop
 from simulator.shop import customers
 
 
@@ -46,20 +49,14 @@ class DayFiles:
     item_columns: list[str]
     items: list[list[str]]
 
-    def write(self, landing: Path, day: date) -> list[Path]:
-        written = []
-        for table, header, rows in (
-            ("orders", self.order_columns, self.orders),
-            ("items", self.item_columns, self.items),
-        ):
-            path = landing / table / f"{day.isoformat()}.csv"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(path.name + ".tmp")  # a reader never sees half a file
-            with partial.open("w", newline="") as f:
-                csv.writer(f).writerows([header, *rows])
-            partial.replace(path)
-            written.append(path)
-        return written
+    def by_key(self, day: date) -> dict[str, bytes]:
+        """The files by their key in the landing zone, items first: a sensor tick between the
+        two writes never sees a day's orders without its items."""
+        name = f"{day.isoformat()}.csv"
+        return {
+            f"items/{name}": csv_bytes(tuple(self.item_columns), [tuple(r) for r in self.items]),
+            f"orders/{name}": csv_bytes(tuple(self.order_columns), [tuple(r) for r in self.orders]),
+        }
 
 
 def good_day(day: date, seed: int = 0) -> DayFiles:
@@ -124,39 +121,50 @@ DEFECTS: dict[str, Callable[[DayFiles], str]] = {
 DEFAULT_DEFECTS = ("missing-column", "negative-amounts", "duplicate-ids")
 
 
-def write_bad_day(
-    data_dir: Path, day: date, defects: list[str], seed: int = 0
-) -> tuple[list[Path], list[str]]:
-    """Write `day`'s landing files with `defects`; returns the files and what each defect did."""
+def deliver_bad_day(
+    storage: LandingZoneStorage, day: date, defects: list[str], seed: int = 0
+) -> tuple[list[str], list[str]]:
+    """Deliver `day`'s files spoiled by `defects`; returns their keys and what each defect did."""
     unknown = [name for name in defects if name not in DEFECTS]
     if unknown:
         raise ValueError(f"unknown defect {', '.join(unknown)}; choose from {', '.join(DEFECTS)}")
     files = good_day(day, seed)
     done = [f"{name}: {DEFECTS[name](files)}" for name in defects]
-    return files.write(data_dir / "landing", day), done
+    for key, data in files.by_key(day).items():
+        storage.write(key, data)
+    return list(files.by_key(day)), done
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--day", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    parser.add_argument("--day", type=date.fromisoformat, help="YYYY-MM-DD; default: next day")
     parser.add_argument(
         "--defect",
         action="append",
         choices=list(DEFECTS),
         help=f"repeat for several; default: {' '.join(DEFAULT_DEFECTS)}",
     )
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    written, done = write_bad_day(
-        args.data_dir, args.day, args.defect or list(DEFAULT_DEFECTS), args.seed
-    )
-    print(f"wrote a bad day, {args.day}: {', '.join(str(path) for path in written)}")
+    storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
+    try:
+        day = args.day
+        if day is None:
+            newest = newest_day(storage)
+            if newest is None:
+                parser.error(
+                    f"{storage.url} holds no day yet: run `make data` first, or pass --day"
+                )
+            day = newest + timedelta(days=1)
+        keys, done = deliver_bad_day(storage, day, args.defect or list(DEFAULT_DEFECTS), args.seed)
+    except LandingZoneUnavailable as error:
+        parser.error(str(error))
+    print(f"delivered a bad day, {day}: {', '.join(keys)} into {storage.url}")
     for line in done:
         print(f"  {line}")
     print(
-        f"Materialize partition {args.day} to see the checks catch it; write the good day back "
-        f"with: python -m simulator.generate --start {args.day} --end {args.day}"
+        f"With the landing-zone sensor on, its run for {day} shows where each fault is stopped; "
+        f"deliver the good day back with: make deliver DAY={day}"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import random
 import sqlite3
@@ -83,22 +84,33 @@ def days(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple]) -> None:
-    """Write via a temporary name and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    with partial.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    partial.replace(path)
+def csv_bytes(header: tuple[str, ...], rows: list[tuple]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode()
+
+
+def drop_files(drop: DailyDrop) -> dict[str, bytes]:
+    """The day's files by their key in the landing zone: `orders/<day>.csv`, `items/<day>.csv`."""
+    name = f"{drop.day.isoformat()}.csv"
+    return {
+        f"orders/{name}": csv_bytes(ORDER_COLUMNS, drop.orders),
+        f"items/{name}": csv_bytes(ITEM_COLUMNS, drop.items),
+    }
 
 
 def write_daily_drop(landing_dir: Path, drop: DailyDrop) -> list[Path]:
-    name = f"{drop.day.isoformat()}.csv"
-    written = [landing_dir / "orders" / name, landing_dir / "items" / name]
-    _write_csv(written[0], ORDER_COLUMNS, drop.orders)
-    _write_csv(written[1], ITEM_COLUMNS, drop.items)
+    """Write via a temporary name and rename, so a reader never sees half a file."""
+    written = []
+    for key, data in drop_files(drop).items():
+        path = landing_dir / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".tmp")
+        partial.write_bytes(data)
+        partial.replace(path)
+        written.append(path)
     return written
 
 

@@ -3,7 +3,7 @@
 One platform lives through a short story, each step a real `dagster asset materialize` run:
 
 1. four good days are loaded and built: the history the volume check compares with;
-2. a bad day arrives (`simulator.bad_day`): its items file lacks a column, its orders have
+2. a bad day is delivered (`simulator.bad_day`): its items file lacks a column, its orders have
    negative amounts, duplicate ids and a new column. It is run as the landing-zone sensor will
    run it, the day's partition of the daily assets (`tag:daily`): the raw checks block it;
 3. the day is re-sent with good items but the same orders: the dbt tests block the marts;
@@ -27,7 +27,8 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 
-from simulator.bad_day import write_bad_day
+from sensors.storage import FolderStorage
+from simulator.bad_day import deliver_bad_day
 from tests.conftest import REPO_ROOT, Platform
 
 GOOD_DAYS = ["2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04"]
@@ -118,22 +119,19 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Step]:
         day: read_rows(platform.landing / "orders" / f"{day}.csv") for day in GOOD_DAYS
     }
 
+    landing = FolderStorage(platform.landing)
     defects = ["missing-column", "negative-amounts", "duplicate-ids", "new-column"]
-    write_bad_day(platform.data_dir, date.fromisoformat(BAD_DAY), defects)
+    deliver_bad_day(landing, date.fromisoformat(BAD_DAY), defects)
     files = landing_files(platform, BAD_DAY)
     steps["bad_items"] = run(platform, BAD_DAY, "tag:daily")
     steps["bad_items"].files = files
 
-    write_bad_day(
-        platform.data_dir, date.fromisoformat(BAD_DAY), ["negative-amounts", "duplicate-ids"]
-    )
+    deliver_bad_day(landing, date.fromisoformat(BAD_DAY), ["negative-amounts", "duplicate-ids"])
     files = landing_files(platform, BAD_DAY)
     steps["bad_orders"] = run(platform, BAD_DAY, "tag:daily")
     steps["bad_orders"].files = files
 
-    write_bad_day(
-        platform.data_dir, date.fromisoformat(NEXT_DAY), ["malformed-rows", "unknown-customer"]
-    )
+    deliver_bad_day(landing, date.fromisoformat(NEXT_DAY), ["malformed-rows", "unknown-customer"])
     files = landing_files(platform, NEXT_DAY)
     steps["small_faults"] = run(platform, NEXT_DAY, "*")
     steps["small_faults"].files = files

@@ -41,3 +41,25 @@ def test_orders_add_up_and_items_point_at_orders_and_products(platform: Platform
         assert int(order["subtotal"]) == subtotal_by_order[order["id"]]
         assert int(order["order_total"]) == int(order["subtotal"]) + int(order["tax_paid"])
     assert not (platform.landing / "orders" / "2018-09-01.csv.tmp").exists()
+
+
+def test_the_next_delivery_is_the_day_after_the_newest_and_the_same_as_generated(tmp_path: Path):
+    from datetime import date
+
+    from sensors.storage import FolderStorage
+    from simulator.deliver import deliver, newest_day
+
+    generate(tmp_path / "shop", date(2018, 9, 1), date(2018, 9, 2))
+    generate(tmp_path / "reference", date(2018, 9, 3), date(2018, 9, 3))
+    landing = FolderStorage(tmp_path / "shop" / "landing")
+    assert newest_day(landing) == date(2018, 9, 2)
+
+    assert sorted(deliver(landing, date(2018, 9, 3))) == [
+        "items/2018-09-03.csv",
+        "orders/2018-09-03.csv",
+    ]
+    assert newest_day(landing) == date(2018, 9, 3)
+    for table in ("orders", "items"):
+        day = f"landing/{table}/2018-09-03.csv"
+        assert (tmp_path / "shop" / day).read_bytes() == (tmp_path / "reference" / day).read_bytes()
+    assert not list((tmp_path / "shop" / "landing").rglob("*.tmp"))

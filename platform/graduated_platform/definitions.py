@@ -13,13 +13,16 @@ from graduated_platform.resources import RESOURCES
 from graduated_platform.schedules import JOBS, SCHEDULES
 from graduated_platform.transformation import jaffle_shop_models
 from ingestion.assets import INGESTION_ASSETS
+from sensors.landing_zone_sensor import JOBS as SENSOR_JOBS
+from sensors.landing_zone_sensor import SENSORS
 
 defs = dg.Definitions(
     assets=with_freshness_policies([*INGESTION_ASSETS, jaffle_shop_models]),
     # dbt tests are checks of the dbt assets themselves; these are the platform's own.
     asset_checks=[volume_anomaly, quarantined_rows, *SCHEMA_CHANGE_CHECKS],
-    jobs=JOBS,
+    jobs=[*JOBS, *SENSOR_JOBS],
     schedules=SCHEDULES,
+    sensors=SENSORS,
     resources=RESOURCES,
     # DuckDB has one writer, so steps of a run could not write in parallel anyway; running them
     # in one process saves a Python start-up per step.

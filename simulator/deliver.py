@@ -1,0 +1,65 @@
+"""Deliver the next day's files into the landing zone, as the shop's systems do each night.
+
+    python -m simulator.deliver                  # the day after the newest day delivered
+    python -m simulator.deliver --day 2018-11-05 # that day (again, if it was delivered)
+
+The files go wherever the platform watches (LANDING_ZONE_URL: the local folder by default, or
+an S3 bucket), so with the landing-zone sensor on, the delivery starts a run for that day: watch
+it under Automation in the UI. Items are written before orders, so a tick that falls between the
+two writes sees neither day's orders without its items.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, timedelta
+
+from graduated_platform import settings
+from ingestion.landing_zone import LandingFileError, landing_date
+from sensors.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
+from simulator.generate import daily_drop, drop_files
+from simulator.shop import customers
+
+
+def newest_day(storage: LandingZoneStorage) -> date | None:
+    """The newest day with an orders file in the landing zone."""
+    days = []
+    for obj in storage.list_after("orders/", None):
+        try:
+            days.append(landing_date(obj.key.removeprefix("orders/")))
+        except LandingFileError:
+            continue  # not a day's file; the sensor reports those
+    return max(days, default=None)
+
+
+def deliver(storage: LandingZoneStorage, day: date, seed: int = 0) -> list[str]:
+    """Write one day's files; returns their keys."""
+    files = drop_files(daily_drop(day, customers(seed), seed))
+    for key in sorted(files, key=lambda key: key.startswith("orders/")):
+        storage.write(key, files[key])
+    return list(files)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--day", type=date.fromisoformat, help="YYYY-MM-DD; default: next day")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
+    try:
+        day = args.day
+        if day is None:
+            newest = newest_day(storage)
+            if newest is None:
+                parser.error(
+                    f"{storage.url} holds no day yet: run `make data` first, or pass --day"
+                )
+            day = newest + timedelta(days=1)
+        keys = deliver(storage, day, args.seed)
+    except LandingZoneUnavailable as error:
+        parser.error(str(error))
+    print(f"delivered {day}: {', '.join(keys)} into {storage.url}")
+
+
+if __name__ == "__main__":
+    main()
