@@ -3,6 +3,11 @@
 Every load joins the warehouse pool, so it queues behind any other step writing DuckDB instead
 of failing on the file lock. Every run gets its own dlt working folder: dlt keeps load packages
 and state there, and two runs (say, two partitions) sharing one would drop each other's work.
+
+The destination is the `warehouse` resource's (DuckDB locally, Snowflake in production). The
+pipelines given to `@dlt_assets` only name the destination's type, which becomes the assets'
+kind; a run builds its own pipeline from the resource, whose credentials Dagster reads from the
+environment when the run starts.
 """
 
 import tempfile
@@ -14,10 +19,13 @@ import dlt
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.common.configuration.specs import AwsCredentials
+from dlt.common.destination import TDestinationReferenceArg
+from dlt.extract import DltSource
 
 from graduated_platform import settings
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import DayWindow, daily_partitions, day_window
+from graduated_platform.warehouse import Warehouse
 from ingestion.contracts import explained_violations
 from ingestion.landing_zone import landing_zone
 from ingestion.product_catalog import product_catalog
@@ -30,22 +38,27 @@ from ingestion.translator import RawTableTranslator
 ONE_RUN = BackfillPolicy.single_run()
 
 
-def raw_pipeline(name: str, pipelines_dir: Path = settings.DLT_PIPELINES_DIR) -> dlt.Pipeline:
+def raw_pipeline(
+    name: str,
+    destination: TDestinationReferenceArg = settings.WAREHOUSE,
+    pipelines_dir: Path = settings.DLT_PIPELINES_DIR,
+) -> dlt.Pipeline:
     """A dlt pipeline that loads into the warehouse's raw dataset."""
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(pipelines_dir),
-        destination=dlt.destinations.duckdb(str(settings.WAREHOUSE_PATH)),
+        destination=destination,
         dataset_name=settings.RAW_DATASET,
     )
 
 
 @contextmanager
-def run_pipeline(name: str) -> Iterator[dlt.Pipeline]:
-    """The pipeline `name` with a working folder of its own, removed when the run ends."""
+def run_pipeline(name: str, warehouse: Warehouse) -> Iterator[dlt.Pipeline]:
+    """The pipeline `name` into `warehouse`, with a working folder of its own, removed when the
+    run ends."""
     settings.DLT_PIPELINES_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=settings.DLT_PIPELINES_DIR) as folder:
-        yield raw_pipeline(name, Path(folder))
+        yield raw_pipeline(name, warehouse.dlt_destination(), Path(folder))
 
 
 def landing_zone_credentials() -> AwsCredentials | None:
@@ -78,10 +91,12 @@ def landing_metadata(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> d
     backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
-def landing_zone_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
+def landing_zone_assets(
+    context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse
+):
     window = day_window(context)
     assert window is not None  # the assets are partitioned, so every run names its days
-    with run_pipeline("landing_zone") as pipeline, explained_violations("landing zone"):
+    with run_pipeline("landing_zone", warehouse) as pipeline, explained_violations("landing zone"):
         # Arrow tables go to parquet load files untouched: the fast path.
         results = list(
             dlt.run(
@@ -100,15 +115,20 @@ def landing_zone_assets(context: AssetExecutionContext, dlt: DagsterDltResource)
             yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
+def shop_db_source() -> DltSource:
+    """Locally the SQLite file; in production dlt resolves the URL from its secrets providers."""
+    return shop_db(settings.SHOP_DB_URL) if settings.SHOP_DB_URL else shop_db()
+
+
 @dlt_assets(
-    dlt_source=shop_db(settings.SHOP_DB_URL),
+    dlt_source=shop_db_source(),
     dlt_pipeline=raw_pipeline("shop_db"),
     dagster_dlt_translator=RawTableTranslator(),
     backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
-def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
-    with run_pipeline("shop_db") as pipeline, explained_violations("shop database"):
+def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse):
+    with run_pipeline("shop_db", warehouse) as pipeline, explained_violations("shop database"):
         yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
 
 
@@ -119,9 +139,14 @@ def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
-def product_catalog_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
+def product_catalog_assets(
+    context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse
+):
     # Nested JSON: dlt's normaliser unnests supplies into a child table.
-    with run_pipeline("product_catalog") as pipeline, explained_violations("product catalogue"):
+    with (
+        run_pipeline("product_catalog", warehouse) as pipeline,
+        explained_violations("product catalogue"),
+    ):
         yield from dlt.run(context=context, dlt_pipeline=pipeline)
 
 

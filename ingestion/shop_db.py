@@ -1,7 +1,8 @@
 """The shop's operational database: customers and stores, read by dlt's sql_database source.
 
 Locally the database is a SQLite file; in production the same source reads any database
-SQLAlchemy can reach, by changing only the connection URL. Tables are read with the pyarrow
+SQLAlchemy can reach, by changing only the connection URL, which dlt then takes from its secrets
+providers because it carries a password. Tables are read with the pyarrow
 backend (column batches, not rows) and replaced whole on every load: they are small, and a
 full copy is the simplest way to pick up edits and deletions. New columns land; a column whose
 type changes stops the load (contracts.py).
@@ -19,8 +20,12 @@ SHOP_TABLES = ("customers", "stores")
 
 
 @dlt.source(name="shop_db", schema_contract=contracts.SHOP_DB)
-def shop_db(credentials: str) -> list[DltResource]:
-    """Reference data from the shop's operational database."""
+def shop_db(credentials: str = dlt.secrets.value) -> list[DltResource]:
+    """Reference data from the shop's operational database.
+
+    Without `credentials`, dlt resolves them from its secrets providers: the environment variable
+    SOURCES__SHOP_DB__CREDENTIALS, or `credentials` under [sources.shop_db] in .dlt/secrets.toml.
+    """
     return [
         sql_table(
             credentials=credentials,

@@ -21,6 +21,9 @@ import duckdb
 import pytest
 
 os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
+# The suite runs the local setup even from a shell configured for production; the production
+# tests give each process they start its production environment (tests/production_env.py).
+os.environ.pop("PLATFORM_ENV", None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))

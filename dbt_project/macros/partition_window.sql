@@ -33,18 +33,39 @@
     insert the new rows for them, in one transaction. The model's `event_time` config names its
     day column, and its SQL must select only the window (`where {{ in_partition_window(...) }}`).
     Re-running a window, out of order or twice, leaves exactly one copy of each of its days.
+
+    dbt finds a strategy by its macro's name, get_incremental_<strategy>_sql; the SQL itself is
+    dispatched per adapter, because the warehouses differ in what makes the two statements one
+    transaction.
 -#}
 {% macro get_incremental_replace_window_sql(arg_dict) -%}
-    {%- set day_column = config.get('event_time') -%}
-    {%- if not day_column -%}
+    {%- if not config.get('event_time') -%}
         {{ exceptions.raise_compiler_error(
             "incremental_strategy='replace_window' needs the model's event_time config: "
             ~ "the column that holds each row's day, e.g. event_time='landed_on'") }}
     {%- endif -%}
+    {{ return(adapter.dispatch('replace_window_sql')(arg_dict)) }}
+{%- endmacro %}
+
+
+{#- DuckDB: dbt already runs the incremental materialization inside a transaction. -#}
+{% macro default__replace_window_sql(arg_dict) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ arg_dict['target_relation'] }}
-    where {{ in_partition_window(day_column) }};
+    where {{ in_partition_window(config.get('event_time')) }};
 
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+
+{#-
+    Snowflake: dbt's connection commits every statement on its own, so the pair is wrapped in an
+    explicit transaction; a query running meanwhile sees the old days or the new ones, never a
+    window with its days missing. dbt-snowflake's own delete+insert strategy does the same.
+-#}
+{% macro snowflake__replace_window_sql(arg_dict) -%}
+    begin;
+    {{ default__replace_window_sql(arg_dict) }};
+    commit
 {%- endmacro %}

@@ -4,7 +4,10 @@ Loading the code location reads `dbt_project/target/manifest.json` and never run
 a dbt project at every load costs seconds here and minutes on a large project. The manifest is
 prepared once, at setup or image build time:
 
-    python -m graduated_platform.dbt_manifest      # what `make dbt-manifest` runs
+    python -m graduated_platform.dbt_manifest      # what `make dbt-manifest` and the Dockerfile run
+
+It is prepared for the dbt target of the environment (settings.DBT_TARGET): table names and
+the adapter in the manifest differ between DuckDB and Snowflake.
 """
 
 import sys
@@ -14,7 +17,11 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from graduated_platform import settings
 
-DBT_PROJECT = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
+DBT_PROJECT = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR,
+    target_path=settings.DBT_TARGET_PATH,
+    target=settings.DBT_TARGET,
+)
 
 # The dbt installed beside this interpreter, so that runs find it whether or not the virtual
 # environment's bin/ is on PATH.

@@ -5,6 +5,7 @@
 
 import dagster as dg
 
+from graduated_platform import settings
 from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.checks.quarantined_rows import quarantined_rows
 from graduated_platform.checks.schema_changes import SCHEMA_CHANGE_CHECKS
@@ -24,7 +25,8 @@ defs = dg.Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources=RESOURCES,
-    # DuckDB has one writer, so steps of a run could not write in parallel anyway; running them
-    # in one process saves a Python start-up per step.
-    executor=dg.in_process_executor,
+    # DuckDB has one writer, so steps of a local run could not write in parallel anyway; running
+    # them in one process saves a Python start-up per step. Snowflake takes concurrent writes, so
+    # production runs independent steps in parallel, as many at once as the warehouse pool allows.
+    executor=dg.multiprocess_executor if settings.PRODUCTION else dg.in_process_executor,
 )

@@ -1,17 +1,46 @@
-"""The resources the assets use, by the key each asset function names as a parameter."""
+"""The resources the assets use, by the key each asset function names as a parameter.
 
+The same keys in both environments, so the assets never ask which one they run in: locally the
+warehouse is a DuckDB file; in production it is Snowflake, with every connection field taken
+from an environment variable when a run starts (settings.SNOWFLAKE_VARIABLES names them).
+"""
+
+from typing import Any
+
+from dagster import EnvVar
 from dagster_dlt import DagsterDltResource
+from dagster_snowflake import SnowflakeResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import dbt_cli
-from graduated_platform.warehouse import Warehouse
+from graduated_platform.warehouse import DuckDBWarehouse, SnowflakeWarehouse, Warehouse
 from sensors.storage import LandingZone
 
-RESOURCES = {
+
+def local_warehouse() -> Warehouse:
+    return DuckDBWarehouse(path=str(settings.WAREHOUSE_PATH))
+
+
+def production_warehouse() -> Warehouse:
+    # EnvVar, not the value: Dagster reads the variable when a run starts, and the UI shows the
+    # variable's name where a plain string would show the password.
+    variable = settings.SNOWFLAKE_VARIABLES
+    snowflake = SnowflakeResource(
+        account=EnvVar(variable["account"]),
+        user=EnvVar(variable["user"]),
+        password=EnvVar(variable["password"]),
+        role=EnvVar(variable["role"]),
+        database=EnvVar(variable["database"]),
+        warehouse=EnvVar(variable["warehouse"]),
+    )
+    return SnowflakeWarehouse(snowflake=snowflake)
+
+
+RESOURCES: dict[str, Any] = {
     "dlt": DagsterDltResource(),
+    # The dbt target follows the environment too (settings.DBT_TARGET).
     "dbt": dbt_cli(),
-    # For the platform's own queries (row counts per partition), after dbt or dlt has written.
-    "warehouse": Warehouse(path=str(settings.WAREHOUSE_PATH)),
+    "warehouse": production_warehouse() if settings.PRODUCTION else local_warehouse(),
     # What the landing-zone sensor watches: the folder or bucket the ingestion assets read.
     "landing_zone": LandingZone(
         url=settings.LANDING_ZONE_URL, s3_endpoint_url=settings.S3_ENDPOINT_URL

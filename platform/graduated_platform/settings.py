@@ -1,8 +1,20 @@
 """Where the platform reads its environment: every path and switch is decided here, once.
 
-Everything else imports these values; nothing else reads `os.environ`. The defaults make a fresh
-clone work offline: all state lives under the repository's `data/` folder. Tests and benchmarks
-point the whole platform at a temporary folder by setting `PLATFORM_DATA_DIR`.
+Everything else imports these values; nothing else reads `os.environ`. One variable,
+`PLATFORM_ENV`, switches the platform between its two setups (see docs/production.md):
+
+    concern        local (default, offline)            production
+    warehouse      a DuckDB file under data/           Snowflake
+    landing zone   a folder under data/                an S3 bucket
+    writes         one at a time (DuckDB: one writer)  several at once, up to the pool's limit
+
+The local defaults make a fresh clone work offline: all state lives under the repository's
+`data/` folder. Tests and benchmarks point the whole platform at a temporary folder by setting
+`PLATFORM_DATA_DIR`. Production takes its locations and credentials from the environment
+(`.env.example` lists every variable), and a missing one stops the code location from loading
+with a message that names it, before any run starts. This module never reads a credential: it
+only checks that each one is set. Dagster (`dg.EnvVar`), dbt (`env_var()` in profiles.yml) and
+dlt (its secrets providers) read the values themselves, where they are used.
 """
 
 from __future__ import annotations
@@ -10,14 +22,46 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a platform that can run; the message says what to set."""
+
+
+# The switch. Its values are also the dbt targets in dbt_project/profiles.yml.
+ENVIRONMENTS = ("local", "production")
+PLATFORM_ENV = os.environ.get("PLATFORM_ENV") or "local"
+if PLATFORM_ENV not in ENVIRONMENTS:
+    raise SettingsError(
+        f"PLATFORM_ENV is {PLATFORM_ENV!r}, which is not one of {', '.join(ENVIRONMENTS)}. "
+        "Unset it to run locally, or set PLATFORM_ENV=production (see .env.example)."
+    )
+PRODUCTION = PLATFORM_ENV == "production"
+
 # platform/graduated_platform/settings.py -> the repository root
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / "data")).resolve()
 
-# The warehouse: one DuckDB file. dlt writes the raw tables, dbt builds on them.
+# The warehouse: dlt writes the raw tables, dbt builds on them. Locally one DuckDB file; in
+# production the Snowflake database the SNOWFLAKE_* variables name. The value is dlt's name for
+# the destination, which the ingestion assets also show as their kind.
+WAREHOUSE = "snowflake" if PRODUCTION else "duckdb"
 WAREHOUSE_PATH = DATA_DIR / "warehouse.duckdb"
 RAW_DATASET = "raw"
+
+# Snowflake's connection, by the field of dagster-snowflake's SnowflakeResource it fills and the
+# variable that holds it. Only the names live here; values are read when a run connects.
+SNOWFLAKE_VARIABLES = {
+    "account": "SNOWFLAKE_ACCOUNT",
+    "user": "SNOWFLAKE_USER",
+    "password": "SNOWFLAKE_PASSWORD",
+    "role": "SNOWFLAKE_ROLE",
+    "database": "SNOWFLAKE_DATABASE",
+    "warehouse": "SNOWFLAKE_WAREHOUSE",
+}
+
+# dbt runs against the target named after the environment (dbt_project/profiles.yml).
+DBT_TARGET = PLATFORM_ENV
 
 # Where the shop's systems deliver daily files: a local folder by default, or an S3 prefix
 # (`s3://bucket/prefix`) on AWS or any S3-compatible store (MinIO, LocalStack) at S3_ENDPOINT_URL.
@@ -25,18 +69,56 @@ RAW_DATASET = "raw"
 LANDING_ZONE_URL = os.environ.get("LANDING_ZONE_URL") or (DATA_DIR / "landing").as_uri()
 S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
 
-# Reference data: the shop's operational database and its product catalogue.
-SHOP_DB_URL = f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
-PRODUCT_CATALOG_URL = (DATA_DIR / "shop").as_uri()
+# Reference data: the shop's operational database and its product catalogue. Locally a SQLite
+# file and a folder. In production the catalogue is a bucket URL, and the database URL carries a
+# password, so dlt reads it from its own secrets providers: the variable named below, or
+# `credentials` under [sources.shop_db] in .dlt/secrets.toml. None here means "ask dlt".
+SHOP_DB_CREDENTIALS_VARIABLE = "SOURCES__SHOP_DB__CREDENTIALS"
+SHOP_DB_URL = None if PRODUCTION else f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
+PRODUCT_CATALOG_URL = os.environ.get("PRODUCT_CATALOG_URL") or (DATA_DIR / "shop").as_uri()
 
 # dlt keeps its pipelines' working state (schemas, load packages) here, not in ~/.dlt.
 DLT_PIPELINES_DIR = DATA_DIR / "dlt"
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# Where dbt writes the manifest the code location loads: dbt's own variable, relative to the
+# project folder unless absolute (tests prepare a production manifest outside the repository).
+DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH") or "target")
 
 # The concurrency pool that every step writing the warehouse joins. Its limit lives in the
-# instance config (platform/dagster.yaml): 1, because DuckDB allows a single writer.
+# instance config: 1 in platform/dagster.yaml, because DuckDB allows a single writer; wider in
+# platform/dagster-production.yaml, because Snowflake takes concurrent writes. Likewise the
+# steps of one run execute one after another locally, and in parallel in production
+# (definitions.py picks the executor from PRODUCTION).
 WAREHOUSE_POOL = "warehouse"
+
+# What production cannot run without. Settings checks only that each is set: the values are
+# read by whichever tool uses them (see the module docstring).
+REQUIRED_IN_PRODUCTION = (
+    "LANDING_ZONE_URL",
+    "PRODUCT_CATALOG_URL",
+    SHOP_DB_CREDENTIALS_VARIABLE,
+    *SNOWFLAKE_VARIABLES.values(),
+)
+
+
+def missing_variables(names: tuple[str, ...] = REQUIRED_IN_PRODUCTION) -> list[str]:
+    return [name for name in names if not os.environ.get(name)]
+
+
+if PRODUCTION:
+    if missing := missing_variables():
+        raise SettingsError(
+            f"PLATFORM_ENV=production needs {len(missing)} environment variable(s) that are not "
+            f"set: {', '.join(missing)}. Set them in the code location's environment "
+            "(.env.example describes each one), or unset PLATFORM_ENV to run locally."
+        )
+    if not LANDING_ZONE_URL.startswith("s3://"):
+        raise SettingsError(
+            f"LANDING_ZONE_URL is {LANDING_ZONE_URL!r}, but in production the landing zone is an "
+            "S3 bucket: set LANDING_ZONE_URL=s3://<bucket>/<prefix> (and S3_ENDPOINT_URL for a "
+            "store other than AWS S3)."
+        )
 
 # dbt reads its connection from dbt_project/profiles.yml, which takes the DuckDB path from the
 # environment; dbt runs as a subprocess and inherits this.

@@ -1,27 +1,90 @@
-"""The platform's own reads from the warehouse, beside dlt's loads and dbt's builds.
+"""The warehouse as one resource: where dlt loads, and what the platform reads back.
 
-Only small reads (row counts per partition, samples of failing rows), made inside a step that
-holds the warehouse pool, after dlt or dbt has finished writing.
+Two implementations, one per environment (resources.py picks): a DuckDB file locally, Snowflake
+in production. Each gives dlt its destination when a run starts (`dlt_destination`), and answers
+the platform's own small reads (`query`: row counts per partition; `query_with_columns`: samples
+of failing rows), which run inside a step that holds the warehouse pool, after dlt or dbt has
+finished writing. dbt reaches the same warehouse through its own profile
+(dbt_project/profiles.yml).
 """
 
+from typing import Any
+
+import dlt
 import duckdb
 from dagster import ConfigurableResource
+from dagster_snowflake import SnowflakeResource
+from dlt.common.destination import Destination
 
 
 class Warehouse(ConfigurableResource):
-    """Reads from the DuckDB warehouse file, one short-lived connection per query."""
+    """The interface the assets use; resources.py provides one of the two below."""
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Rows and their column names, for showing rows to people (samples of failing rows)."""
+        raise NotImplementedError
+
+    def dlt_destination(self) -> Destination:
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB file, one short-lived connection per query."""
 
     path: str
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
         # `with` closes the connection even when the query fails. An open DuckDB connection keeps
         # the file locked after the step has given its pool slot back, and the next step to take
         # the slot, in another run, would fail on the lock.
         with duckdb.connect(self.path, read_only=True) as connection:
             return connection.execute(sql).fetchall()
 
-    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple]]:
-        """Rows and their column names: for showing rows to people (samples of failing rows)."""
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         with duckdb.connect(self.path, read_only=True) as connection:
             result = connection.execute(sql)
             return [column[0] for column in result.description], result.fetchall()
+
+    def dlt_destination(self) -> Destination:
+        return dlt.destinations.duckdb(self.path)
+
+
+class SnowflakeWarehouse(Warehouse):
+    """A Snowflake database, reached through dagster-snowflake's resource.
+
+    The resource's fields come from environment variables (resources.py), which Dagster resolves
+    when a run starts; the UI and the run's config show only the variables' names.
+    """
+
+    snowflake: SnowflakeResource
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.snowflake.get_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.snowflake.get_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            columns = [column[0] for column in cursor.description]
+            return columns, [tuple(row) for row in cursor.fetchall()]
+
+    def dlt_destination(self) -> Destination:
+        # dlt's Snowflake credentials name the account `host`. They are handed to dlt here, at
+        # run time, so that dlt and Dagster share one set of variables; dlt hides the password
+        # whenever it prints credentials.
+        return dlt.destinations.snowflake(
+            credentials={
+                "host": self.snowflake.account,
+                "username": self.snowflake.user,
+                "password": self.snowflake.password,
+                "database": self.snowflake.database,
+                "warehouse": self.snowflake.warehouse,
+                "role": self.snowflake.role,
+            }
+        )
