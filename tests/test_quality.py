@@ -4,11 +4,13 @@ One platform lives through a short story, each step a real `dagster asset materi
 
 1. four good days are loaded and built: the history the volume check compares with;
 2. a bad day is delivered (`simulator.bad_day`): its items file lacks a column, its orders have
-   negative amounts, duplicate ids and a new column. It is run as the landing-zone sensor will
-   run it, the day's partition of the daily assets (`tag:daily`): the raw checks block it;
+   negative amounts, duplicate ids and a new column. It is run as the landing-zone sensor runs a
+   delivery, the day's partition of the landing-zone assets and all downstream of them: the raw
+   checks block it;
 3. the day is re-sent with good items but the same orders: the dbt tests block the marts;
 4. the next day comes with small faults only (two items without a product, an order from an
-   unknown customer): it warns and flows through, while day 5's bad orders are still in raw.
+   unknown customer), delivered the same way: it warns and flows through, while day 5's bad
+   orders are still in raw.
 
 The runs happen once for the module (each costs 15-40 s); the tests below read what each left.
 Expected figures are counted from the CSV files with Python's csv module at each step.
@@ -33,6 +35,8 @@ from tests.conftest import REPO_ROOT, Platform
 
 GOOD_DAYS = ["2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04"]
 BAD_DAY, NEXT_DAY = "2018-09-05", "2018-09-06"
+# What the landing-zone sensor's job runs for a delivery (sensors/landing_zone_sensor.py).
+DELIVERED = "raw/orders*,raw/items*"
 TABLES = ("raw.orders", "raw.items", "raw.orders_quarantine", "raw.items_quarantine",
           "marts.orders", "marts.order_items")  # fmt: skip
 
@@ -123,17 +127,17 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Step]:
     defects = ["missing-column", "negative-amounts", "duplicate-ids", "new-column"]
     deliver_bad_day(landing, date.fromisoformat(BAD_DAY), defects)
     files = landing_files(platform, BAD_DAY)
-    steps["bad_items"] = run(platform, BAD_DAY, "tag:daily")
+    steps["bad_items"] = run(platform, BAD_DAY, DELIVERED)
     steps["bad_items"].files = files
 
     deliver_bad_day(landing, date.fromisoformat(BAD_DAY), ["negative-amounts", "duplicate-ids"])
     files = landing_files(platform, BAD_DAY)
-    steps["bad_orders"] = run(platform, BAD_DAY, "tag:daily")
+    steps["bad_orders"] = run(platform, BAD_DAY, DELIVERED)
     steps["bad_orders"].files = files
 
     deliver_bad_day(landing, date.fromisoformat(NEXT_DAY), ["malformed-rows", "unknown-customer"])
     files = landing_files(platform, NEXT_DAY)
-    steps["small_faults"] = run(platform, NEXT_DAY, "*")
+    steps["small_faults"] = run(platform, NEXT_DAY, DELIVERED)
     steps["small_faults"].files = files
     return steps
 
