@@ -23,11 +23,11 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 START ?= 2018-09-01
 END ?= 2018-10-31
 
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f) \
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test setup data deliver dbt-manifest instance lint bench clean
+.PHONY: up test setup data deliver bad-day dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest data/shop/shop.db
 	dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
@@ -58,6 +58,12 @@ data: setup
 # with the landing-zone sensor on, the UI shows the run it starts.
 deliver: setup
 	python -m simulator.deliver $(if $(DAY),--day $(DAY))
+
+# The same, deliberately bad, for demos and workshops (README.md, "Data quality"), e.g.
+# `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.
+DEFECTS ?=
+bad-day: setup
+	python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
 
 dbt-manifest: $(MANIFEST)
 

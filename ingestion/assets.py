@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dlt
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.common.configuration.specs import AwsCredentials
 from dlt.common.destination import TDestinationReferenceArg
@@ -26,8 +26,10 @@ from graduated_platform import settings
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import DayWindow, daily_partitions, day_window
 from graduated_platform.warehouse import Warehouse
+from ingestion.contracts import explained_violations
 from ingestion.landing_zone import landing_zone
 from ingestion.product_catalog import product_catalog
+from ingestion.quarantine import quarantine_table
 from ingestion.shop_db import shop_db
 from ingestion.translator import RawTableTranslator
 
@@ -72,6 +74,15 @@ def landed_rows_by_day(pipeline: dlt.Pipeline, table: str, window: DayWindow) ->
         return rows_by_day(client.execute_sql(sql) or [], window)
 
 
+def landing_metadata(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> dict:
+    """Rows per day of the run, and how many of the run's rows wait in quarantine."""
+    quarantined = landed_rows_by_day(pipeline, quarantine_table(table), window)
+    return {
+        **partition_metadata(landed_rows_by_day(pipeline, table, window)),
+        "rows_quarantined": MetadataValue.int(sum(quarantined.values())),
+    }
+
+
 @dlt_assets(
     dlt_source=landing_zone(settings.LANDING_ZONE_URL),
     dlt_pipeline=raw_pipeline("landing_zone"),
@@ -85,7 +96,7 @@ def landing_zone_assets(
 ):
     window = day_window(context)
     assert window is not None  # the assets are partitioned, so every run names its days
-    with run_pipeline("landing_zone", warehouse) as pipeline:
+    with run_pipeline("landing_zone", warehouse) as pipeline, explained_violations("landing zone"):
         # Arrow tables go to parquet load files untouched: the fast path.
         results = list(
             dlt.run(
@@ -100,7 +111,7 @@ def landing_zone_assets(
         for result in results:
             assert isinstance(result, MaterializeResult) and result.asset_key is not None
             table = result.asset_key.path[-1]
-            counts = partition_metadata(landed_rows_by_day(pipeline, table, window))
+            counts = landing_metadata(pipeline, table, window)
             yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
@@ -117,7 +128,7 @@ def shop_db_source() -> DltSource:
     pool=settings.WAREHOUSE_POOL,
 )
 def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse):
-    with run_pipeline("shop_db", warehouse) as pipeline:
+    with run_pipeline("shop_db", warehouse) as pipeline, explained_violations("shop database"):
         yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
 
 
@@ -132,7 +143,10 @@ def product_catalog_assets(
     context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse
 ):
     # Nested JSON: dlt's normaliser unnests supplies into a child table.
-    with run_pipeline("product_catalog", warehouse) as pipeline:
+    with (
+        run_pipeline("product_catalog", warehouse) as pipeline,
+        explained_violations("product catalogue"),
+    ):
         yield from dlt.run(context=context, dlt_pipeline=pipeline)
 
 

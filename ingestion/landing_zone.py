@@ -9,6 +9,11 @@ Each row carries the day its file belongs to (`_landing_date`, from the file nam
 it came from (`_source_file`). A load reads the files of the days it is asked for and replaces
 exactly those days (delete-insert on `_landing_date`), so loading a day twice, or a re-delivered
 file, never duplicates rows.
+
+Every row is validated on the way in (validation.py): a row with a missing column, an empty
+value or a value that does not read as its type goes to `raw.<table>_quarantine` with the reason
+(quarantine.py), and the rest of the file loads. The schema contract (contracts.py) lets new
+columns land and freezes column types.
 """
 
 from __future__ import annotations
@@ -18,13 +23,17 @@ import re
 from collections.abc import Container, Iterable, Iterator
 from datetime import date
 from pathlib import PurePosixPath
+from typing import Any
 
 import dlt
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from dlt.common.configuration.specs import AwsCredentials
 from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
+
+from ingestion import contracts
+from ingestion.quarantine import quarantine_item
+from ingestion.validation import Validated, read_csv_as_text, validate
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +81,31 @@ def landing_date(file_name: str) -> date:
         ) from None
 
 
-def read_daily_csv(file: FileItemDict, schema: pa.Schema, day: date) -> pa.Table:
-    """One landing file as an Arrow table with the expected columns, plus its day and name."""
+def read_daily_csv(file: FileItemDict, schema: pa.Schema, day: date) -> Validated:
+    """One landing file, validated: its loadable rows and its rejected rows, each with the
+    file's day and name."""
     with file.open() as stream:
         try:
-            table = pacsv.read_csv(
-                stream,
-                convert_options=pacsv.ConvertOptions(
-                    column_types=schema, include_columns=schema.names
-                ),
-            )
-        except (pa.ArrowInvalid, KeyError) as error:
+            text, misshapen = read_csv_as_text(stream.read())
+        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            # Rows that do not fit are quarantined one by one; this is a file that is not
+            # readable CSV text at all.
             raise LandingFileError(
-                f"landing file {file['file_url']} does not match the {schema.names} columns: "
-                f"{error}. Fix or remove the file, then run the load again."
+                f"landing file {file['file_url']} is not a UTF-8 CSV file: {error}. "
+                "Fix or remove the file, then run the load again."
             ) from error
-    rows = table.num_rows
-    return table.append_column("_landing_date", pa.array([day] * rows, pa.date32())).append_column(
-        "_source_file", pa.array([file["relative_path"]] * rows, pa.string())
+    validated = validate(text, schema, misshapen)
+    return Validated(
+        *(
+            table.append_column(
+                # Not nullable, as dlt declares a merge key: otherwise dlt warns on every file.
+                pa.field("_landing_date", pa.date32(), nullable=False),
+                pa.array([day] * table.num_rows, pa.date32()),
+            ).append_column(
+                "_source_file", pa.array([file["relative_path"]] * table.num_rows, pa.string())
+            )
+            for table in (validated.rows, validated.rejected)
+        )
     )
 
 
@@ -99,7 +115,7 @@ def daily_table(
     """A resource that loads `<table>/<day>.csv` files into `raw.<table>`: all, or `days`."""
     schema = DAILY_TABLES[table]
 
-    def read_files(files: Iterable[FileItemDict]) -> Iterator[pa.Table]:
+    def read_files(files: Iterable[FileItemDict]) -> Iterator[Any]:
         for file in files:
             try:
                 day = landing_date(file["file_name"])
@@ -108,7 +124,9 @@ def daily_table(
                 log.warning("Skipped %s: %s", file["relative_path"], error)
                 continue
             if days is None or day in days:
-                yield read_daily_csv(file, schema, day)
+                validated = read_daily_csv(file, schema, day)
+                yield validated.rows
+                yield quarantine_item(validated.rejected, table, day, file["relative_path"])
 
     glob = f"{table}/*.csv"
     # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
@@ -125,7 +143,7 @@ def daily_table(
     )
 
 
-@dlt.source(name="landing_zone")
+@dlt.source(name="landing_zone", schema_contract=contracts.LANDING_ZONE)
 def landing_zone(
     bucket_url: str,
     days: Container[date] | None = None,

@@ -3,7 +3,9 @@
 The catalogue is nested, so dlt splits it: products land in `raw.products` and each product's
 supplies in the child table `raw.products__supplies`, linked by dlt's `_dlt_parent_id`. The
 child table has no Dagster asset of its own; it belongs to `raw/products` (see translator.py).
-It is read through dlt's filesystem source, so a bucket URL works as well as a folder.
+It is read through dlt's filesystem source, so a bucket URL works as well as a folder. People
+edit the catalogue by hand, so its columns and their types are frozen (contracts.py): a misspelt
+key or a price written as text stops the load instead of landing as a new column.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import dlt
 from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
+from ingestion import contracts
+
 CATALOG_FILE = "product_catalog.json"
 
 
@@ -25,7 +29,7 @@ def read_catalog(files: Iterable[FileItemDict]) -> Iterator[list[dict[str, Any]]
             yield json.load(stream)["products"]
 
 
-@dlt.source(name="product_catalog")
+@dlt.source(name="product_catalog", schema_contract=contracts.PRODUCT_CATALOG)
 def product_catalog(bucket_url: str) -> DltResource:
     """Products and their supplies, from the catalogue the merchandising team publishes."""
     files = filesystem(bucket_url=bucket_url, file_glob=CATALOG_FILE)

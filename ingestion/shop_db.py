@@ -4,7 +4,8 @@ Locally the database is a SQLite file; in production the same source reads any d
 SQLAlchemy can reach, by changing only the connection URL, which dlt then takes from its secrets
 providers because it carries a password. Tables are read with the pyarrow
 backend (column batches, not rows) and replaced whole on every load: they are small, and a
-full copy is the simplest way to pick up edits and deletions.
+full copy is the simplest way to pick up edits and deletions. New columns land; a column whose
+type changes stops the load (contracts.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import dlt
 from dlt.sources import DltResource
 from dlt.sources.sql_database import sql_table
 
+from ingestion import contracts
+
 SHOP_TABLES = ("customers", "stores")
 
 
-@dlt.source(name="shop_db")
+@dlt.source(name="shop_db", schema_contract=contracts.SHOP_DB)
 def shop_db(credentials: str = dlt.secrets.value) -> list[DltResource]:
     """Reference data from the shop's operational database.
 

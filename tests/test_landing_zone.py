@@ -1,7 +1,9 @@
-"""The landing-zone source, run by a real dlt pipeline into a real DuckDB file."""
+"""The landing-zone source, run by a real dlt pipeline into a real DuckDB file: days replaced,
+rows that fail validation quarantined with their reason and file."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import dlt
@@ -66,14 +68,78 @@ def test_a_file_not_named_after_its_day_is_refused_with_the_name_and_the_fix():
     assert str(landing_date("2018-09-01.csv")) == "2018-09-01"
 
 
-def test_a_file_with_missing_columns_fails_the_load_and_keeps_what_was_loaded(
+def quarantined(warehouse: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        return db.sql(
+            f"select strftime(_landing_date, '%Y-%m-%d'), _source_file, _reason, id "
+            f"from raw.{table}_quarantine order by all"
+        ).fetchall()
+
+
+def rewrite(path: Path, edit) -> list[dict[str, str]]:
+    """Rewrite a CSV file through `edit(rows) -> rows`; returns the rows written."""
+    with path.open(newline="") as f:
+        rows = edit(list(csv.DictReader(f)))
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def test_a_file_missing_a_column_is_quarantined_whole_and_its_day_keeps_its_rows(
+    platform: Platform, tmp_path: Path
+):
+    platform.generate("2018-09-01", "2018-09-02")
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+    before = counts(platform.warehouse)
+
+    # The shop re-sends 2018-09-02 without the tax column.
+    sent = rewrite(
+        platform.landing / "orders" / "2018-09-02.csv",
+        lambda rows: [{k: v for k, v in row.items() if k != "tax_paid"} for row in rows],
+    )
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+
+    # No valid row arrived to replace the day, so it keeps what it had; every sent row waits.
+    assert counts(platform.warehouse) == before
+    assert quarantined(platform.warehouse, "orders") == sorted(
+        ("2018-09-02", "orders/2018-09-02.csv", "missing column tax_paid", row["id"])
+        for row in sent
+    )
+
+
+def test_a_days_quarantine_is_replaced_by_each_load_of_the_day_never_duplicated(
+    platform: Platform, tmp_path: Path
+):
+    platform.generate("2018-09-01", "2018-09-01")
+    path = platform.landing / "orders" / "2018-09-01.csv"
+    original = path.read_text()
+    rows = rewrite(path, lambda rows: [{**row, "customer": ""} if n < 3 else row
+                                       for n, row in enumerate(rows)])  # fmt: skip
+    blanked = sorted(
+        ("2018-09-01", "orders/2018-09-01.csv", "customer is empty", row["id"]) for row in rows[:3]
+    )
+
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+    assert quarantined(platform.warehouse, "orders") == blanked
+    assert counts(platform.warehouse) == {"2018-09-01": len(rows) - 3}
+
+    path.write_text(original)  # the corrected file clears the day's quarantine
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+    assert quarantined(platform.warehouse, "orders") == []
+    assert counts(platform.warehouse) == {"2018-09-01": len(rows)}
+
+
+def test_a_file_that_is_not_text_fails_the_load_naming_it_and_keeps_what_was_loaded(
     platform: Platform, tmp_path: Path
 ):
     platform.generate("2018-09-01", "2018-09-01")
     load(platform.landing, platform.warehouse, tmp_path / "dlt")
     before = counts(platform.warehouse)
 
-    (platform.landing / "orders" / "2018-09-02.csv").write_text("id,customer\nx,y\n")
-    with pytest.raises(PipelineStepFailed, match=r"2018-09-02\.csv does not match"):
+    (platform.landing / "orders" / "2018-09-02.csv").write_bytes(b"id,customer\n\xff\xfe,x\n")
+    with pytest.raises(PipelineStepFailed, match=r"2018-09-02\.csv is not a UTF-8 CSV file"):
         load(platform.landing, platform.warehouse, tmp_path / "dlt")
     assert counts(platform.warehouse) == before

@@ -6,6 +6,10 @@
 import dagster as dg
 
 from graduated_platform import settings
+from graduated_platform.checks.freshness import with_freshness_policies
+from graduated_platform.checks.quarantined_rows import quarantined_rows
+from graduated_platform.checks.schema_changes import SCHEMA_CHANGE_CHECKS
+from graduated_platform.checks.volume import volume_anomaly
 from graduated_platform.resources import RESOURCES
 from graduated_platform.schedules import JOBS, SCHEDULES
 from graduated_platform.transformation import jaffle_shop_models
@@ -14,7 +18,9 @@ from sensors.landing_zone_sensor import JOBS as SENSOR_JOBS
 from sensors.landing_zone_sensor import SENSORS
 
 defs = dg.Definitions(
-    assets=[*INGESTION_ASSETS, jaffle_shop_models],
+    assets=with_freshness_policies([*INGESTION_ASSETS, jaffle_shop_models]),
+    # dbt tests are checks of the dbt assets themselves; these are the platform's own.
+    asset_checks=[volume_anomaly, quarantined_rows, *SCHEMA_CHANGE_CHECKS],
     jobs=[*JOBS, *SENSOR_JOBS],
     schedules=SCHEDULES,
     sensors=SENSORS,

@@ -11,7 +11,7 @@ of landing files, named after the file: partition 2018-09-01 is
 from dataclasses import dataclass
 from datetime import date
 
-from dagster import AssetExecutionContext, DailyPartitionsDefinition
+from dagster import AssetCheckExecutionContext, AssetExecutionContext, DailyPartitionsDefinition
 
 # The first day the shop delivered (and the simulator's default start, see Makefile's START).
 FIRST_DAY = "2018-09-01"
@@ -30,8 +30,9 @@ class DayWindow:
         return isinstance(day, date) and self.start <= day < self.end
 
 
-def day_window(context: AssetExecutionContext) -> DayWindow | None:
-    """The days a run targets, or None for a run without partitions."""
+def day_window(context: AssetExecutionContext | AssetCheckExecutionContext) -> DayWindow | None:
+    """The days a run targets, or None for a run without partitions. Checks that run in a
+    partitioned run (volume, quarantine) see the run's days too."""
     if not (context.has_partition_key or context.has_partition_key_range):
         return None
     window = context.partition_time_window

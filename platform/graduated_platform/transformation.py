@@ -21,6 +21,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from graduated_platform import settings
+from graduated_platform.checks.failing_rows import read_failing_test_queries, with_failing_rows
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import DayWindow, daily_partitions, day_window
@@ -104,9 +105,11 @@ def jaffle_shop_models(
     # everything downstream of it in the same run.
     window = day_window(context)
     invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
-    # Count rows only once dbt has exited: DuckDB has one writer, and it is dbt until then.
+    # Read the warehouse only once dbt has exited: DuckDB has one writer, and it is dbt until
+    # then. Partitioned models get their rows per day, failed tests a sample of failing rows.
     events = list(invocation.stream())
-    yield from with_rows_by_day(events, window, warehouse)
+    failing = read_failing_test_queries(invocation)
+    yield from with_failing_rows(with_rows_by_day(events, window, warehouse), failing, warehouse)
     # Fail the step only now, so what dbt did build is recorded before the error.
     error = invocation.get_error()
     if error is not None:

@@ -2,9 +2,10 @@
 
 Two implementations, one per environment (resources.py picks): a DuckDB file locally, Snowflake
 in production. Each gives dlt its destination when a run starts (`dlt_destination`), and answers
-the platform's own small reads (`query`: row counts per partition), which run inside a step that
-holds the warehouse pool, after dlt or dbt has finished writing. dbt reaches the same warehouse
-through its own profile (dbt_project/profiles.yml).
+the platform's own small reads (`query`: row counts per partition; `query_with_columns`: samples
+of failing rows), which run inside a step that holds the warehouse pool, after dlt or dbt has
+finished writing. dbt reaches the same warehouse through its own profile
+(dbt_project/profiles.yml).
 """
 
 from typing import Any
@@ -22,6 +23,10 @@ class Warehouse(ConfigurableResource):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Rows and their column names, for showing rows to people (samples of failing rows)."""
+        raise NotImplementedError
+
     def dlt_destination(self) -> Destination:
         raise NotImplementedError
 
@@ -37,6 +42,11 @@ class DuckDBWarehouse(Warehouse):
         # the slot, in another run, would fail on the lock.
         with duckdb.connect(self.path, read_only=True) as connection:
             return connection.execute(sql).fetchall()
+
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with duckdb.connect(self.path, read_only=True) as connection:
+            result = connection.execute(sql)
+            return [column[0] for column in result.description], result.fetchall()
 
     def dlt_destination(self) -> Destination:
         return dlt.destinations.duckdb(self.path)
@@ -56,6 +66,13 @@ class SnowflakeWarehouse(Warehouse):
             cursor = connection.cursor()
             cursor.execute(sql)
             return [tuple(row) for row in cursor.fetchall()]
+
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.snowflake.get_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            columns = [column[0] for column in cursor.description]
+            return columns, [tuple(row) for row in cursor.fetchall()]
 
     def dlt_destination(self) -> Destination:
         # dlt's Snowflake credentials name the account `host`. They are handed to dlt here, at
