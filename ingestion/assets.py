@@ -61,9 +61,9 @@ def run_pipeline(name: str, warehouse: Warehouse) -> Iterator[dlt.Pipeline]:
         yield raw_pipeline(name, warehouse.dlt_destination(), Path(folder))
 
 
-def landing_zone_credentials() -> AwsCredentials | None:
+def bucket_credentials(url: str) -> AwsCredentials | None:
     """For a bucket: its endpoint (S3-compatible stores). boto3's chain supplies the keys."""
-    if settings.LANDING_ZONE_URL.startswith("s3://"):
+    if url.startswith("s3://"):
         return AwsCredentials(endpoint_url=settings.S3_ENDPOINT_URL)
     return None
 
@@ -102,7 +102,9 @@ def landing_zone_assets(
             dlt.run(
                 context=context,
                 dlt_source=landing_zone(
-                    settings.LANDING_ZONE_URL, days=window, credentials=landing_zone_credentials()
+                    settings.LANDING_ZONE_URL,
+                    days=window,
+                    credentials=bucket_credentials(settings.LANDING_ZONE_URL),
                 ),
                 dlt_pipeline=pipeline,
                 loader_file_format="parquet",
@@ -147,7 +149,14 @@ def product_catalog_assets(
         run_pipeline("product_catalog", warehouse) as pipeline,
         explained_violations("product catalogue"),
     ):
-        yield from dlt.run(context=context, dlt_pipeline=pipeline)
+        yield from dlt.run(
+            context=context,
+            dlt_source=product_catalog(
+                settings.PRODUCT_CATALOG_URL,
+                credentials=bucket_credentials(settings.PRODUCT_CATALOG_URL),
+            ),
+            dlt_pipeline=pipeline,
+        )
 
 
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]

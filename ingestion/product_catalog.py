@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dlt
+from dlt.common.configuration.specs import AwsCredentials
 from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
@@ -30,9 +31,14 @@ def read_catalog(files: Iterable[FileItemDict]) -> Iterator[list[dict[str, Any]]
 
 
 @dlt.source(name="product_catalog", schema_contract=contracts.PRODUCT_CATALOG)
-def product_catalog(bucket_url: str) -> DltResource:
-    """Products and their supplies, from the catalogue the merchandising team publishes."""
-    files = filesystem(bucket_url=bucket_url, file_glob=CATALOG_FILE)
+def product_catalog(bucket_url: str, credentials: AwsCredentials | None = None) -> DltResource:
+    """Products and their supplies, from the catalogue the merchandising team publishes.
+
+    `credentials` reach a bucket, as for the landing zone (ingestion/landing_zone.py)."""
+    if credentials is None:
+        files = filesystem(bucket_url=bucket_url, file_glob=CATALOG_FILE)
+    else:
+        files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=CATALOG_FILE)
     return (files | dlt.transformer(read_catalog, name="products")).apply_hints(
         primary_key="sku", write_disposition="replace"
     )

@@ -68,12 +68,14 @@ def classify(obj: LandingObject, first_day: date, last_day: date | None) -> Deli
         day = landing_date(name)
     except LandingFileError:
         return Skipped(obj.key, "name matches no partition; expected YYYY-MM-DD.csv")
+    # Before the size test: a file for a future day must never enter the cursor, where it
+    # would move the listing window past the days still to come.
+    if last_day is None or day > last_day:
+        return Skipped(obj.key, f"the partition {day} does not exist yet", retry=True)
     if obj.size == 0:
         return Skipped(obj.key, "empty file; deliver it again with its rows")
     if day < first_day:
         return Skipped(obj.key, f"before the first partition, {first_day}")
-    if last_day is None or day > last_day:
-        return Skipped(obj.key, f"the partition {day} does not exist yet", retry=True)
     return Delivery(obj.key, obj.version, day)
 
 
@@ -94,7 +96,8 @@ class LandingCursor:
         days = []
         for key in self.seen:
             prefix, _, name = key.partition("/")
-            if prefix == table:
+            # Only a table's own day files: `orders/backup/2019-06-01.csv` is no day of it.
+            if prefix == table and "/" not in name:
                 # Skipped names are in the cursor too (so they are reported once); no day there.
                 with contextlib.suppress(LandingFileError):
                     days.append(landing_date(name))

@@ -11,9 +11,10 @@ and daemon failovers. Automation conditions react to asset state and cannot tell
 file from one already loaded.
 
 Files skipped (temporary uploads, names that are no day, empty files) are logged as warnings on
-the tick, once each, and summarised as the tick's skip reason when nothing runs. A landing zone
-that cannot be listed fails the tick with a message; the cursor is not advanced, so the next
-good tick finds every file the failed one missed.
+the tick, once each (a file for a day not yet begun: on every tick until the day begins), and
+summarised as the tick's skip reason when nothing runs. A landing zone that cannot be listed
+fails the tick with a message; the cursor is not advanced, so the next good tick finds every
+file the failed one missed.
 """
 
 from __future__ import annotations

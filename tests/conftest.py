@@ -23,7 +23,14 @@ import pytest
 os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
 # The suite runs the local setup even from a shell configured for production; the production
 # tests give each process they start its production environment (tests/production_env.py).
-os.environ.pop("PLATFORM_ENV", None)
+for variable in (
+    "PLATFORM_ENV",
+    "LANDING_ZONE_URL",
+    "S3_ENDPOINT_URL",
+    "PRODUCT_CATALOG_URL",
+    "DBT_TARGET_PATH",
+):
+    os.environ.pop(variable, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))

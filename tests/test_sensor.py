@@ -226,3 +226,12 @@ def test_a_tick_lists_the_recent_window_not_the_backlog(tmp_path: Path):
         assert s3.list_calls - calls == 2  # one page per table: the window, not the backlog
         # The orders window moved on with the new days; each table still keeps 31 days.
         assert ticker.cursor is not None and ticker.cursor.count(".csv") == 2 * 31
+
+
+def test_stray_files_do_not_move_the_window_past_days_still_to_come(ticker: Ticker):
+    ticker.deliver("orders/2018-09-01.csv")
+    ticker.deliver("orders/backup/2019-06-01.csv")  # a day's name, but no day of orders/
+    ticker.deliver(f"orders/{date.today() + timedelta(days=5)}.csv", b"")  # empty, and early
+    ticker.tick()
+    ticker.deliver("orders/2018-09-02.csv")
+    assert requested_days(ticker.tick()) == [("2018-09-02", "2018-09-02")]
