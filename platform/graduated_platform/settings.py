@@ -71,8 +71,8 @@ S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
 
 # Reference data: the shop's operational database and its product catalogue. Locally a SQLite
 # file and a folder. In production the catalogue is a bucket URL, and the database URL carries a
-# password, so dlt reads it from its own secrets providers: the variable named below, or
-# `credentials` under [sources.shop_db] in .dlt/secrets.toml. None here means "ask dlt".
+# password, so dlt reads it from the variable named below, through its own secrets provider for
+# the environment. None here means "ask dlt".
 SHOP_DB_CREDENTIALS_VARIABLE = "SOURCES__SHOP_DB__CREDENTIALS"
 SHOP_DB_URL = None if PRODUCTION else f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
 PRODUCT_CATALOG_URL = os.environ.get("PRODUCT_CATALOG_URL") or (DATA_DIR / "shop").as_uri()
