@@ -89,7 +89,7 @@ def landing_metadata(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> d
     dagster_dlt_translator=RawTableTranslator(tags={"daily": ""}),
     partitions_def=daily_partitions,
     backfill_policy=ONE_RUN,
-    pool=settings.WAREHOUSE_POOL,
+    pool=settings.LANDING_LOAD_POOL,
 )
 def landing_zone_assets(
     context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse

@@ -33,6 +33,7 @@ socket.create_connection = socket.getaddrinfo = refuse
 
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
+from dagster import AssetKey
 from graduated_platform.definitions import defs
 
 graph = defs.resolve_asset_graph()
@@ -41,6 +42,7 @@ print(json.dumps({
               for key in graph.get_all_asset_keys()},
     "warehouse": type(defs.resources["warehouse"]).__name__,
     "executor": defs.executor.name,
+    "landing_pool": defs.resolve_assets_def(AssetKey(["raw", "orders"])).node_def.pool,
     "snapshot": serialize_value(RepositorySnap.from_def(defs.get_repository_def())),
 }))
 """
@@ -99,6 +101,8 @@ def test_production_definitions_load_offline_and_show_no_secret(
 
     assert result["warehouse"] == "SnowflakeWarehouse"
     assert result["executor"] == "multiprocess"
+    # Landing loads share dlt's staging tables: their own pool, set to 1 at deploy time.
+    assert result["landing_pool"] == "landing_zone_loads"
     # dlt's destination and dbt's adapter both say Snowflake, for every asset.
     assert {key: "snowflake" in kinds for key, kinds in result["kinds"].items()} == {
         key: True for key in result["kinds"]

@@ -92,6 +92,12 @@ DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH") or "target")
 # (definitions.py picks the executor from PRODUCTION).
 WAREHOUSE_POOL = "warehouse"
 
+# The landing-zone loads merge through one dlt staging dataset (`raw_staging`), so two of them
+# must never run at once. Locally the warehouse pool (limit 1) already ensures that; in
+# production they get a pool of their own, limited to 1 once per instance with
+# `dagster instance concurrency set landing_zone_loads 1` (docs/production.md).
+LANDING_LOAD_POOL = "landing_zone_loads" if PRODUCTION else WAREHOUSE_POOL
+
 # What production cannot run without. Settings checks only that each is set: the values are
 # read by whichever tool uses them (see the module docstring).
 REQUIRED_IN_PRODUCTION = (
