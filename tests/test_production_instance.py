@@ -93,6 +93,20 @@ def test_the_instance_keeps_everything_in_postgres_with_queue_pools_monitoring_a
         assert {"runs", "event_logs", "daemon_heartbeats", "concurrency_slots"} <= tables
 
 
+def test_the_daemons_first_command_limits_the_landing_loads_to_one_at_a_time(
+    postgres: Postgres, production_home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """What deploy/docker-compose.yml runs before the daemon, against the real PostgreSQL."""
+    for name, value in postgres.dagster_env.items():
+        monkeypatch.setenv(name, value)
+    env = {**os.environ, "DAGSTER_HOME": str(production_home)}
+    command = [str(BIN / "dagster"), "instance", "concurrency", "set", "landing_zone_loads", "1"]
+    subprocess.run(command, env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+    with DagsterInstance.from_config(str(production_home)) as instance:
+        info = instance.event_log_storage.get_pool_limits()
+        assert {limit.name: limit.limit for limit in info}.get("landing_zone_loads") == 1
+
+
 def test_a_missing_postgres_variable_is_named(
     postgres: Postgres, production_home: Path, monkeypatch: pytest.MonkeyPatch
 ):
