@@ -31,11 +31,11 @@ import argparse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from graduated_platform import settings
 from sensors.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
-from simulator.deliver import newest_day
+from simulator.deliver import next_day, write_day
 from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, csv_bytes, daily_drop
 from simulator.shop import customers
 
@@ -50,8 +50,7 @@ class DayFiles:
     items: list[list[str]]
 
     def by_key(self, day: date) -> dict[str, bytes]:
-        """The files by their key in the landing zone, items first: a sensor tick between the
-        two writes never sees a day's orders without its items."""
+        """The files by their key in the landing zone."""
         name = f"{day.isoformat()}.csv"
         return {
             f"items/{name}": csv_bytes(tuple(self.item_columns), [tuple(r) for r in self.items]),
@@ -130,9 +129,7 @@ def deliver_bad_day(
         raise ValueError(f"unknown defect {', '.join(unknown)}; choose from {', '.join(DEFECTS)}")
     files = good_day(day, seed)
     done = [f"{name}: {DEFECTS[name](files)}" for name in defects]
-    for key, data in files.by_key(day).items():
-        storage.write(key, data)
-    return list(files.by_key(day)), done
+    return write_day(storage, files.by_key(day)), done
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -148,16 +145,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
     try:
-        day = args.day
-        if day is None:
-            newest = newest_day(storage)
-            if newest is None:
-                parser.error(
-                    f"{storage.url} holds no day yet: run `make data` first, or pass --day"
-                )
-            day = newest + timedelta(days=1)
+        day = args.day or next_day(storage)
         keys, done = deliver_bad_day(storage, day, args.defect or list(DEFAULT_DEFECTS), args.seed)
-    except LandingZoneUnavailable as error:
+    except (LandingZoneUnavailable, LookupError) as error:
         parser.error(str(error))
     print(f"delivered a bad day, {day}: {', '.join(keys)} into {storage.url}")
     for line in done:

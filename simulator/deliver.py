@@ -32,12 +32,25 @@ def newest_day(storage: LandingZoneStorage) -> date | None:
     return max(days, default=None)
 
 
+def next_day(storage: LandingZoneStorage) -> date:
+    """The day after the newest one delivered."""
+    newest = newest_day(storage)
+    if newest is None:
+        raise LookupError(f"{storage.url} holds no day yet: run `make data` first, or pass --day")
+    return newest + timedelta(days=1)
+
+
+def write_day(storage: LandingZoneStorage, files: dict[str, bytes]) -> list[str]:
+    """Write a day's files, items before orders; returns their keys."""
+    keys = sorted(files, key=lambda key: key.startswith("orders/"))
+    for key in keys:
+        storage.write(key, files[key])
+    return keys
+
+
 def deliver(storage: LandingZoneStorage, day: date, seed: int = 0) -> list[str]:
     """Write one day's files; returns their keys."""
-    files = drop_files(daily_drop(day, customers(seed), seed))
-    for key in sorted(files, key=lambda key: key.startswith("orders/")):
-        storage.write(key, files[key])
-    return list(files)
+    return write_day(storage, drop_files(daily_drop(day, customers(seed), seed)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,16 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
     try:
-        day = args.day
-        if day is None:
-            newest = newest_day(storage)
-            if newest is None:
-                parser.error(
-                    f"{storage.url} holds no day yet: run `make data` first, or pass --day"
-                )
-            day = newest + timedelta(days=1)
+        day = args.day or next_day(storage)
         keys = deliver(storage, day, args.seed)
-    except LandingZoneUnavailable as error:
+    except (LandingZoneUnavailable, LookupError) as error:
         parser.error(str(error))
     print(f"delivered {day}: {', '.join(keys)} into {storage.url}")
 

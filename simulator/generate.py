@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sensors.storage import FolderStorage
 from simulator.shop import MENU, STORES, Customer, Store, customers, open_stores
 
 ORDER_COLUMNS = ("id", "customer", "ordered_at", "store_id", "subtotal", "tax_paid", "order_total")
@@ -102,16 +103,12 @@ def drop_files(drop: DailyDrop) -> dict[str, bytes]:
 
 
 def write_daily_drop(landing_dir: Path, drop: DailyDrop) -> list[Path]:
-    """Write via a temporary name and rename, so a reader never sees half a file."""
-    written = []
-    for key, data in drop_files(drop).items():
-        path = landing_dir / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".tmp")
-        partial.write_bytes(data)
-        partial.replace(path)
-        written.append(path)
-    return written
+    """Write through the landing zone's folder storage, which renames a whole file into place."""
+    files = drop_files(drop)
+    landing = FolderStorage(landing_dir)
+    for key, data in files.items():
+        landing.write(key, data)
+    return [landing_dir / key for key in files]
 
 
 def write_shop_database(path: Path, shoppers: list[Customer], stores: list[Store]) -> None:

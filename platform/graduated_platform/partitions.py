@@ -29,6 +29,10 @@ class DayWindow:
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day < self.end
 
+    def sql_condition(self, column: str) -> str:
+        """`column` within the window, in SQL; the dates come from Dagster, never from users."""
+        return f"{column} >= '{self.start.isoformat()}' and {column} < '{self.end.isoformat()}'"
+
 
 def day_window(context: AssetExecutionContext | AssetCheckExecutionContext) -> DayWindow | None:
     """The days a run targets, or None for a run without partitions. Checks that run in a

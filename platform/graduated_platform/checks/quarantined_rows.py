@@ -28,20 +28,12 @@ from graduated_platform import settings
 from graduated_platform.checks.checked_days import checked_days
 from graduated_platform.checks.evidence import rows_metadata, sample_sql
 from graduated_platform.partition_metadata import rows_by_day_sql
-from graduated_platform.partitions import DayWindow
 from graduated_platform.warehouse import Warehouse
 from ingestion.landing_zone import DAILY_TABLES
 from ingestion.quarantine import quarantine_table
 from ingestion.translator import raw_table_asset_key
 
 MAX_SHARE = 0.05
-
-
-def in_window(window: DayWindow) -> str:
-    return (
-        f"_landing_date >= '{window.start.isoformat()}' "
-        f"and _landing_date < '{window.end.isoformat()}'"
-    )
 
 
 def quarantined_result(
@@ -101,7 +93,7 @@ def quarantined_rows(
         rejected: dict[date, Counter[str]] = defaultdict(Counter)
         for day, reason, count in warehouse.query(
             f"select _landing_date, _reason, count(*) from {quarantine} "
-            f"where {in_window(window)} group by 1, 2"
+            f"where {window.sql_condition('_landing_date')} group by 1, 2"
         ):
             rejected[day][reason] = count
         passed, severity, description = quarantined_result(loaded, rejected)
@@ -113,7 +105,7 @@ def quarantined_rows(
         }
         if not passed:
             sql = (
-                f"select * from {quarantine} where {in_window(window)} "
+                f"select * from {quarantine} where {window.sql_condition('_landing_date')} "
                 "order by _landing_date, _source_file, _row_number"
             )
             metadata.update(rows_metadata(*warehouse.query_with_columns(sample_sql(sql)), sql))
