@@ -19,6 +19,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
+# Where the platform keeps its state (settings.py reads the same variable); absolute, so every
+# process agrees on it whatever its working directory: `PLATFORM_DATA_DIR=elsewhere make up`.
+DATA_DIR := $(abspath $(or $(PLATFORM_DATA_DIR),data))
+
 # The demo's date range in the landing zone; `make data START=... END=...` writes another.
 START ?= 2018-09-01
 END ?= 2018-10-31
@@ -29,8 +33,8 @@ MANIFEST := dbt_project/target/manifest.json
 
 .PHONY: up test setup data deliver bad-day dbt-manifest instance lint bench clean
 
-up: setup instance dbt-manifest data/shop/shop.db
-	dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
+up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
+	PLATFORM_DATA_DIR=$(DATA_DIR) dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
 
 test: setup dbt-manifest
 	pytest
@@ -48,22 +52,22 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 # Generates the demo range only when there is no data yet, so a second `make up` keeps
 # whatever days you have added since.
-data/shop/shop.db: | setup
-	python -m simulator.generate --start $(START) --end $(END) --data-dir data
+$(DATA_DIR)/shop/shop.db: | setup
+	python -m simulator.generate --start $(START) --end $(END) --data-dir $(DATA_DIR)
 
 data: setup
-	python -m simulator.generate --start $(START) --end $(END) --data-dir data
+	python -m simulator.generate --start $(START) --end $(END) --data-dir $(DATA_DIR)
 
 # The shop's next overnight delivery into the landing zone (DAY=YYYY-MM-DD for another day):
 # with the landing-zone sensor on, the UI shows the run it starts.
 deliver: setup
-	python -m simulator.deliver $(if $(DAY),--day $(DAY))
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.deliver $(if $(DAY),--day $(DAY))
 
 # The same, deliberately bad, for demos and workshops (README.md, "Data quality"), e.g.
 # `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.
 DEFECTS ?=
 bad-day: setup
-	python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
 
 dbt-manifest: $(MANIFEST)
 

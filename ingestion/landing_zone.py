@@ -1,9 +1,10 @@
 """The landing zone: daily CSV drops of orders and items, read by dlt's filesystem source.
 
 The same code reads a local folder (`file://...`) or a bucket (`s3://...`): only the bucket URL
-changes, with an endpoint in `credentials` for S3-compatible stores. Files are parsed with pyarrow and handed to dlt as Arrow tables, which dlt writes
-straight to parquet load files. dlt's default, row-by-row JSON normalisation, was measured at
-7-8 s for a 72k-row, 10 MB CSV that the Arrow path loads in 0.3-0.7 s.
+changes, with an endpoint in `credentials` for S3-compatible stores. Files are parsed with
+pyarrow and handed to dlt as Arrow tables, which dlt writes straight to parquet load files.
+dlt's default, row-by-row JSON normalisation, was measured at 7-8 s for a 72k-row, 10 MB CSV
+that the Arrow path loads in 0.3-0.7 s.
 
 Each row carries the day its file belongs to (`_landing_date`, from the file name) and the file
 it came from (`_source_file`). A load reads the files of the days it is asked for and replaces

@@ -57,8 +57,10 @@ class FolderStorage:
     """A landing zone in a local folder (the default, offline)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.url = root.as_uri()
+        # Absolute from here on: a relative folder would mean another place in each process
+        # whose working directory differs, and has no `file://` URL.
+        self.root = root.expanduser().resolve()
+        self.url = self.root.as_uri()
         self.list_calls = 0
 
     def list_after(self, prefix: str, start_after: str | None) -> Iterator[LandingObject]:
@@ -143,9 +145,26 @@ class S3Storage:
         )
 
 
+def absolute_url(location: str) -> str:
+    """A landing zone or catalogue location as a URL that means the same in every process.
+
+    Accepts `s3://bucket/prefix`, `file:///absolute/path`, or a folder path, absolute or relative
+    to the working directory (`data/landing`, `file:data/landing`); a folder becomes an absolute
+    `file://` URL, so a process started elsewhere still finds it.
+    """
+    parsed = urlparse(location)
+    if parsed.scheme == "file":
+        # `file://data/landing` reads as host "data": take it as the relative path it meant.
+        host = "" if parsed.netloc in ("", "localhost") else parsed.netloc
+        return FolderStorage(Path(unquote(host + parsed.path))).url
+    if parsed.scheme == "" or len(parsed.scheme) == 1:  # a path (or a Windows drive letter)
+        return FolderStorage(Path(location)).url
+    return location
+
+
 def open_storage(url: str, endpoint_url: str | None = None) -> LandingZoneStorage:
     """The storage behind a landing-zone URL: `file:///path` or `s3://bucket/prefix`."""
-    parsed = urlparse(url)
+    parsed = urlparse(absolute_url(url))
     if parsed.scheme == "file":
         return FolderStorage(Path(unquote(parsed.path)))
     if parsed.scheme == "s3" and parsed.netloc:

@@ -165,6 +165,7 @@ def generate(data_dir: Path, start: date, end: date, seed: int = 0) -> int:
     """Write reference data and one drop per day from start to end inclusive; returns orders."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}: swap them")
+    data_dir = data_dir.resolve()
     shoppers = customers(seed)
     write_shop_database(data_dir / "shop" / "shop.db", shoppers, list(STORES))
     write_product_catalog(data_dir / "shop" / "product_catalog.json")

@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sensors.storage import absolute_url
+
 
 class SettingsError(RuntimeError):
     """The environment does not describe a platform that can run; the message says what to set."""
@@ -40,7 +42,9 @@ PRODUCTION = PLATFORM_ENV == "production"
 # platform/graduated_platform/settings.py -> the repository root
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / "data")).resolve()
+DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
+# Passed on absolute: a run worker or dbt started in another working directory finds the same.
+os.environ["PLATFORM_DATA_DIR"] = str(DATA_DIR)
 
 # The warehouse: dlt writes the raw tables, dbt builds on them. Locally one DuckDB file; in
 # production the Snowflake database the SNOWFLAKE_* variables name. The value is dlt's name for
@@ -66,7 +70,8 @@ DBT_TARGET = PLATFORM_ENV
 # Where the shop's systems deliver daily files: a local folder by default, or an S3 prefix
 # (`s3://bucket/prefix`) on AWS or any S3-compatible store (MinIO, LocalStack) at S3_ENDPOINT_URL.
 # The sensors watch it and the ingestion assets read it, so both always agree.
-LANDING_ZONE_URL = os.environ.get("LANDING_ZONE_URL") or (DATA_DIR / "landing").as_uri()
+# A folder may be given as a path, relative or not; it becomes an absolute `file://` URL here.
+LANDING_ZONE_URL = absolute_url(os.environ.get("LANDING_ZONE_URL") or str(DATA_DIR / "landing"))
 S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
 
 # Reference data: the shop's operational database and its product catalogue. Locally a SQLite
@@ -75,7 +80,7 @@ S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
 # the environment. None here means "ask dlt".
 SHOP_DB_CREDENTIALS_VARIABLE = "SOURCES__SHOP_DB__CREDENTIALS"
 SHOP_DB_URL = None if PRODUCTION else f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
-PRODUCT_CATALOG_URL = os.environ.get("PRODUCT_CATALOG_URL") or (DATA_DIR / "shop").as_uri()
+PRODUCT_CATALOG_URL = absolute_url(os.environ.get("PRODUCT_CATALOG_URL") or str(DATA_DIR / "shop"))
 
 # dlt keeps its pipelines' working state (schemas, load packages) here, not in ~/.dlt.
 DLT_PIPELINES_DIR = DATA_DIR / "dlt"
