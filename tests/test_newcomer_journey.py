@@ -278,14 +278,15 @@ def run_make(clone: Path, target: str) -> str:
 
 def wait_for_run(page, tag: str, status: str) -> None:  # type: ignore[no-untyped-def]
     """Wait on the Runs page for the run tagged `tag` to show `status`."""
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         page.goto(f"{UI}/runs")
+        page.get_by_role("row").nth(1).wait_for()  # the header row, then the newest run
         row = page.get_by_role("row").filter(has_text=tag)
         if row.count() and status in row.first.inner_text():
             return
         time.sleep(5)
-    raise AssertionError(f"no run tagged {tag!r} reached {status} within 600 s")
+    raise AssertionError(f"no run tagged {tag!r} reached {status} within 900 s")
 
 
 def check_status(page, check: str) -> str:  # type: ignore[no-untyped-def]
