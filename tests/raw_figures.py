@@ -101,3 +101,25 @@ def assert_marts_equal_raw_figures(warehouse: Path, data_dir: Path) -> RawFigure
         for order_id, cents in list(expected.supply_cost_cents_by_order.items())[:50]:
             assert order_costs[order_id] == RawFigures.dollars(cents)
     return expected
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One landing day's orders, their revenue in cents, and its order items."""
+
+    orders: int
+    revenue_cents: int
+    items: int
+
+
+def figures_by_day(data_dir: Path) -> dict[str, DayFigures]:
+    """Per landing day (the file's name), from the landing-zone CSVs alone."""
+    figures: dict[str, DayFigures] = {}
+    for path in sorted((data_dir / "landing" / "orders").glob("*.csv")):
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        with (data_dir / "landing" / "items" / path.name).open(newline="") as f:
+            items = sum(1 for _ in csv.DictReader(f))
+        revenue = sum(int(row["order_total"]) for row in rows)
+        figures[path.stem] = DayFigures(orders=len(rows), revenue_cents=revenue, items=items)
+    return figures

@@ -42,6 +42,7 @@ def test_the_helm_values_make_the_production_instance_config_choices():
     assert daemon["runMonitoring"] == {
         "enabled": instance["run_monitoring"]["enabled"],
         "startTimeoutSeconds": instance["run_monitoring"]["start_timeout_seconds"],
+        "pollIntervalSeconds": instance["run_monitoring"]["poll_interval_seconds"],
         "freeSlotsAfterRunEndSeconds": instance["run_monitoring"][
             "free_slots_after_run_end_seconds"
         ],

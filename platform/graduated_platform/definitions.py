@@ -5,7 +5,7 @@
 
 import dagster as dg
 
-from graduated_platform import settings
+from graduated_platform import run_workers, settings
 from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.checks.quarantined_rows import quarantined_rows
 from graduated_platform.checks.schema_changes import SCHEMA_CHANGE_CHECKS
@@ -16,6 +16,10 @@ from graduated_platform.transformation import jaffle_shop_models
 from ingestion.assets import INGESTION_ASSETS
 from sensors.landing_zone_sensor import JOBS as SENSOR_JOBS
 from sensors.landing_zone_sensor import SENSORS
+
+# A run waiting for a pool slot sleeps, stops on Ctrl-C or SIGTERM, and frees the slot of a run
+# whose process is gone (run_workers.py says why this patches Dagster).
+run_workers.install()
 
 defs = dg.Definitions(
     assets=with_freshness_policies([*INGESTION_ASSETS, jaffle_shop_models]),
