@@ -9,11 +9,10 @@ from typing import Any
 
 from dagster import EnvVar
 from dagster_dlt import DagsterDltResource
-from dagster_snowflake import SnowflakeResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import dbt_cli
-from graduated_platform.warehouse import DuckDBWarehouse, SnowflakeWarehouse, Warehouse
+from graduated_platform.warehouse import DuckDBWarehouse, Warehouse
 from sensors.storage import LandingZone
 
 
@@ -22,6 +21,11 @@ def local_warehouse() -> Warehouse:
 
 
 def production_warehouse() -> Warehouse:
+    # Imported here, not at the top: only production pays for importing Snowflake's libraries.
+    from dagster_snowflake import SnowflakeResource
+
+    from graduated_platform.warehouse_snowflake import SnowflakeWarehouse
+
     # EnvVar, not the value: Dagster reads the variable when a run starts, and the UI shows the
     # variable's name where a plain string would show the password.
     variable = settings.SNOWFLAKE_VARIABLES

@@ -1,11 +1,12 @@
 """The warehouse as one resource: where dlt loads, and what the platform reads back.
 
 Two implementations, one per environment (resources.py picks): a DuckDB file locally, Snowflake
-in production. Each gives dlt its destination when a run starts (`dlt_destination`), and answers
-the platform's own small reads (`query`: row counts per partition; `query_with_columns`: samples
-of failing rows), which run inside a step that holds the warehouse pool, after dlt or dbt has
-finished writing. dbt reaches the same warehouse through its own profile
-(dbt_project/profiles.yml).
+in production (warehouse_snowflake.py, imported only there: dagster-snowflake and the Snowflake
+libraries it brings take seconds to import). Each gives dlt its destination when a run starts
+(`dlt_destination`), and answers the platform's own small reads (`query`: row counts per
+partition; `query_with_columns`: samples of failing rows), which run inside a step that holds
+the warehouse pool, after dlt or dbt has finished writing. dbt reaches the same warehouse
+through its own profile (dbt_project/profiles.yml).
 """
 
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 import dlt
 import duckdb
 from dagster import ConfigurableResource
-from dagster_snowflake import SnowflakeResource
 from dlt.common.destination import Destination
 
 
@@ -50,41 +50,3 @@ class DuckDBWarehouse(Warehouse):
 
     def dlt_destination(self) -> Destination:
         return dlt.destinations.duckdb(self.path)
-
-
-class SnowflakeWarehouse(Warehouse):
-    """A Snowflake database, reached through dagster-snowflake's resource.
-
-    The resource's fields come from environment variables (resources.py), which Dagster resolves
-    when a run starts; the UI and the run's config show only the variables' names.
-    """
-
-    snowflake: SnowflakeResource
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with self.snowflake.get_connection() as connection:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
-
-    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        with self.snowflake.get_connection() as connection:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            columns = [column[0] for column in cursor.description]
-            return columns, [tuple(row) for row in cursor.fetchall()]
-
-    def dlt_destination(self) -> Destination:
-        # dlt's Snowflake credentials name the account `host`. They are handed to dlt here, at
-        # run time, so that dlt and Dagster share one set of variables; dlt hides the password
-        # whenever it prints credentials.
-        return dlt.destinations.snowflake(
-            credentials={
-                "host": self.snowflake.account,
-                "username": self.snowflake.user,
-                "password": self.snowflake.password,
-                "database": self.snowflake.database,
-                "warehouse": self.snowflake.warehouse,
-                "role": self.snowflake.role,
-            }
-        )
