@@ -297,7 +297,7 @@ def daily_table(
             **{f.name: {"timezone": False} for f in schema if pa.types.is_timestamp(f.type)},
             # Declared up front, so the column is there (always null) from the first load on,
             # and never appears as a schema change when a header-only file first arrives.
-            DAY_MARKER: {"data_type": "bool", "hard_delete": True},
+            DAY_MARKER: {"data_type": "bool", "nullable": True, "hard_delete": True},
         },
     )
 
