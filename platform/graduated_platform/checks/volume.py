@@ -5,9 +5,9 @@ says the day had no rows: the load empties the day and warns), a day's first fil
 row was quarantined: each loads without an error and leaves a day with far fewer rows than
 usual. For each day of the run, this check takes the median of the same table's rows per day
 over the `TRAILING_DAYS` before it (days without rows left out: they are not usual days) and
-fails when the day falls outside `LOWEST`..`HIGHEST` times that median. The band is wide on purpose: the
-shop's days swing (weekends bring about 30% more orders). A day with fewer than `MIN_HISTORY`
-earlier days to compare with passes, and says so.
+fails when the day falls outside `LOWEST`..`HIGHEST` times that median. The band is wide on
+purpose: the shop's days swing (weekends bring about 30% more orders). A day with fewer than
+`MIN_HISTORY` earlier days to compare with passes, and says so.
 
 It is blocking: a day that fails it does not reach the dbt models in the same run. It is a
 Python check because it compares a day with other days' partitions, which a dbt test, limited
