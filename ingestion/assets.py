@@ -11,8 +11,10 @@ environment when the run starts.
 """
 
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dlt
@@ -27,7 +29,7 @@ from graduated_platform.partition_metadata import partition_metadata, rows_by_da
 from graduated_platform.partitions import DayWindow, daily_partitions, day_window
 from graduated_platform.warehouse import Warehouse
 from ingestion.contracts import explained_violations
-from ingestion.landing_zone import landing_zone
+from ingestion.landing_zone import DAILY_TABLES, FileReport, LandingReport, Outcome, landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.quarantine import quarantine_table
 from ingestion.shop_db import shop_db
@@ -74,12 +76,37 @@ def landed_rows_by_day(pipeline: dlt.Pipeline, table: str, window: DayWindow) ->
         return rows_by_day(client.execute_sql(sql) or [], window)
 
 
-def landing_metadata(pipeline: dlt.Pipeline, table: str, window: DayWindow) -> dict:
-    """Rows per day of the run, and how many of the run's rows wait in quarantine."""
+def rows_before_load(warehouse: Warehouse, window: DayWindow) -> dict[str, dict[date, int]]:
+    """Rows per table and day of the run already in the warehouse, for the load's warnings
+    ("the day keeps its 135 rows")."""
+    counts = {}
+    for table in DAILY_TABLES:
+        sql = rows_by_day_sql(f"{settings.RAW_DATASET}.{table}", "_landing_date", window)
+        try:
+            counts[table] = dict(warehouse.query(sql))
+        except Exception:
+            # A fresh warehouse has no table yet (locally, not even a file). This only words
+            # warnings: a warehouse that cannot be reached fails the load itself, just after.
+            counts[table] = {}
+    return counts
+
+
+def landing_metadata(
+    pipeline: dlt.Pipeline, table: str, window: DayWindow, files: list[FileReport]
+) -> dict:
+    """Rows per day of the run, how many of the run's rows wait in quarantine, and what the load
+    made of each file: how many files had each outcome, and each warning by file."""
     quarantined = landed_rows_by_day(pipeline, quarantine_table(table), window)
+    outcomes = Counter(report.outcome for report in files)
     return {
         **partition_metadata(landed_rows_by_day(pipeline, table, window)),
         "rows_quarantined": MetadataValue.int(sum(quarantined.values())),
+        "files_by_outcome": MetadataValue.json(
+            {outcome.value: outcomes[outcome] for outcome in Outcome}
+        ),
+        "file_warnings": MetadataValue.json(
+            {report.file: report.warning for report in files if report.warning}
+        ),
     }
 
 
@@ -96,6 +123,9 @@ def landing_zone_assets(
 ):
     window = day_window(context)
     assert window is not None  # the assets are partitioned, so every run names its days
+    # Filled in as the files are read: the warnings go to the run's log (logger `ingestion`),
+    # the outcomes to each table's materialization.
+    report = LandingReport(landed=rows_before_load(warehouse, window))
     with run_pipeline("landing_zone", warehouse) as pipeline, explained_violations("landing zone"):
         # Arrow tables go to parquet load files untouched: the fast path.
         results = list(
@@ -105,6 +135,7 @@ def landing_zone_assets(
                     settings.LANDING_ZONE_URL,
                     days=window,
                     credentials=bucket_credentials(settings.LANDING_ZONE_URL),
+                    report=report,
                 ),
                 dlt_pipeline=pipeline,
                 loader_file_format="parquet",
@@ -113,7 +144,7 @@ def landing_zone_assets(
         for result in results:
             assert isinstance(result, MaterializeResult) and result.asset_key is not None
             table = result.asset_key.path[-1]
-            counts = landing_metadata(pipeline, table, window)
+            counts = landing_metadata(pipeline, table, window, report.files.get(table, []))
             yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 

@@ -15,14 +15,40 @@ Every row is validated on the way in (validation.py): a row with a missing colum
 value or a value that does not read as its type goes to `raw.<table>_quarantine` with the reason
 (quarantine.py), and the rest of the file loads. The schema contract (contracts.py) lets new
 columns land and freezes column types.
+
+A file is the shop's whole statement about its day, so a load takes each file for what it says,
+and warns (logger `ingestion`, shown in the run's log) whenever that is not "here are the day's
+rows". Each rule below leaves the warehouse saying what the landing zone last said about the day
+in a form that could be read, and never loses or doubles a row already loaded:
+
+- *Rows, some or all loadable* (`loaded`): the day is replaced by the file's loadable rows, and
+  its quarantine by the file's rejected rows. A repeated header line is dropped, with a warning.
+- *A header and no rows* (`emptied`): a well-formed statement that the day had no rows. The day
+  is replaced with none (a day-marker row, as the quarantine has, see quarantine.py: dlt's
+  delete-insert only deletes the days present in what it loads), with a warning; the blocking
+  `volume_anomaly` check then holds the day back from the models when the days before had rows.
+- *Rows, none loadable* (`kept`): the file is broken (say, it lacks a column), not a day without
+  rows. Its rows wait in the quarantine, the day keeps the rows loaded before, with a warning,
+  and the blocking `quarantined_rows` check holds the day back.
+- *No header at all* (`skipped`): 0 bytes, or only blank space. That is what a failed or cut-off
+  upload leaves, not something the shop says, so the file is not loaded: the day keeps its rows
+  and its quarantine, with a warning that says how to deliver it again. (The sensor does not
+  even start a run for a 0-byte file.) Also skipped: a header-only file whose header lacks the
+  table's columns, and a file not named after its day.
+
+What happened to each file is also recorded on the asset's materialization (`files_by_outcome`,
+`file_warnings`), for the UI.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Container, Iterable, Iterator
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -33,8 +59,8 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from ingestion import contracts
-from ingestion.quarantine import quarantine_item
-from ingestion.validation import Validated, read_csv_as_text, validate
+from ingestion.quarantine import DAY_MARKER, SUFFIX, quarantine_item
+from ingestion.validation import REASON, Validated, read_csv_as_text, validate
 
 log = logging.getLogger(__name__)
 
@@ -82,52 +108,179 @@ def landing_date(file_name: str) -> date:
         ) from None
 
 
-def read_daily_csv(file: FileItemDict, schema: pa.Schema, day: date) -> Validated:
-    """One landing file, validated: its loadable rows and its rejected rows, each with the
-    file's day and name."""
-    with file.open() as stream:
-        try:
-            text, misshapen = read_csv_as_text(stream.read())
-        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-            # Rows that do not fit are quarantined one by one; this is a file that is not
-            # readable CSV text at all.
-            raise LandingFileError(
-                f"landing file {file['file_url']} is not a UTF-8 CSV file: {error}. "
-                "Fix or remove the file, then run the load again."
-            ) from error
-    validated = validate(text, schema, misshapen)
-    return Validated(
-        *(
-            table.append_column(
-                # Not nullable, as dlt declares a merge key: otherwise dlt warns on every file.
-                pa.field("_landing_date", pa.date32(), nullable=False),
-                pa.array([day] * table.num_rows, pa.date32()),
-            ).append_column(
-                "_source_file", pa.array([file["relative_path"]] * table.num_rows, pa.string())
+class Outcome(Enum):
+    """What a load did with one landing file."""
+
+    LOADED = "loaded"  # its rows replaced the day's
+    EMPTIED = "emptied"  # a header and no rows: the day now has none
+    KEPT = "kept"  # no loadable row: its rows are quarantined, the day keeps its earlier rows
+    SKIPPED = "skipped"  # not read as a day's file at all: the day is left as it was
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One file's outcome, and the warning it gave (None when the file loaded cleanly)."""
+
+    file: str
+    outcome: Outcome
+    warning: str | None = None
+
+
+@dataclass
+class LandingReport:
+    """What a load made of each landing file, by table. Given to `landing_zone`, it is filled in
+    as the files are read. `landed` (rows per table and day in the warehouse before the load)
+    only words the warnings: "keeps its 135 rows"."""
+
+    landed: Mapping[str, Mapping[date, int]] = field(default_factory=dict)
+    files: dict[str, list[FileReport]] = field(default_factory=dict)
+
+    def add(self, table: str, report: FileReport) -> None:
+        if report.warning:
+            log.warning(report.warning)
+        self.files.setdefault(table, []).append(report)
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One landing file, read and validated, and what the load does with it."""
+
+    path: str
+    table: str
+    day: date
+    size: int
+    header: tuple[str, ...]  # empty: the file has no header line
+    validated: Validated
+
+    def report(self, schema: pa.Schema, kept: int) -> FileReport:
+        """The outcome and its warning; `kept` is the day's rows in the warehouse before."""
+        outcome, problem = self._judge(schema, kept)
+        repeated = self.validated.repeated_headers
+        if repeated and outcome is not Outcome.SKIPPED:
+            rows = ", ".join(map(str, repeated))
+            note = (
+                f"{self.path} repeats its header line as row {rows}: dropped, as it holds no "
+                "data. Nothing is lost, but check the export that wrote the file (two files "
+                "joined into one?) so that it writes the header once."
             )
-            for table in (validated.rows, validated.rejected)
+            problem = f"{problem} {note}" if problem else note
+        return FileReport(self.path, outcome, problem)
+
+    def _judge(self, schema: pa.Schema, kept: int) -> tuple[Outcome, str | None]:
+        rows, rejected = self.validated.rows.num_rows, self.validated.rejected.num_rows
+        path, day, table = self.path, self.day, f"raw.{self.table}"
+        earlier = (
+            f"{day} keeps its {kept} rows in {table}"
+            if kept
+            else f"{table} has no rows for {day} yet"
         )
+        if not self.header:
+            return Outcome.SKIPPED, (
+                f"{path} is empty ({self.size} bytes, not even a header line), which is what a "
+                f"failed or interrupted upload leaves: it was not loaded, and {earlier}. Deliver "
+                f"the file again with its rows; if {day} really had no {self.table}, deliver "
+                "the header line alone."
+            )
+        missing = [name for name in schema.names if name not in self.header]
+        if rows == rejected == 0 and missing:
+            return Outcome.SKIPPED, (
+                f"{path} has no rows, and its header lacks {', '.join(missing)}, so it is not "
+                f"read as a {self.table} file: it was not loaded, and {earlier}. Deliver it "
+                f"again with the header {','.join(schema.names)} and the day's rows (the "
+                f"header alone if {day} had no {self.table})."
+            )
+        if rows == rejected == 0:
+            removed = f"its {kept} rows in {table} were removed" if kept else "it has none"
+            return Outcome.EMPTIED, (
+                f"{path} has a header and no rows: it says {day} had no {self.table}, so "
+                f"{removed}. If the day did have {self.table}, deliver the file again with "
+                f"them. Until then the blocking volume_anomaly check on raw/{self.table} holds "
+                "the day back from the models (when the days before it had rows)."
+            )
+        if rows == 0:
+            reasons = Counter(self.validated.rejected[REASON].to_pylist()).most_common(2)
+            why = "; ".join(f"{reason} ({count})" for reason, count in reasons)
+            return Outcome.KEPT, (
+                f"{path} has {rejected} rows and none could be loaded ({why}): {earlier}, and "
+                f"the file's rows wait in {table}{SUFFIX} with their reasons. Fix the file and "
+                "deliver it again."
+            )
+        return Outcome.LOADED, None
+
+
+def read_landing_file(path: str, table: str, day: date, data: bytes) -> LandingFile:
+    """One landing file's bytes, read and validated, each row with the file's day and name."""
+    try:
+        text, misshapen = read_csv_as_text(data)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        # Rows that do not fit are quarantined one by one; this is a file that is not
+        # readable CSV text at all.
+        raise LandingFileError(
+            f"landing file {path} is not a UTF-8 CSV file: {error}. "
+            "Fix or remove the file, then run the load again."
+        ) from error
+    validated = validate(text, DAILY_TABLES[table], misshapen)
+    rows, rejected = (
+        table_.append_column(
+            # Not nullable, as dlt declares a merge key: otherwise dlt warns on every file.
+            pa.field("_landing_date", pa.date32(), nullable=False),
+            pa.array([day] * table_.num_rows, pa.date32()),
+        ).append_column("_source_file", pa.array([path] * table_.num_rows, pa.string()))
+        for table_ in (validated.rows, validated.rejected)
+    )
+    return LandingFile(
+        path,
+        table,
+        day,
+        len(data),
+        tuple(text.column_names),
+        Validated(rows, rejected, validated.repeated_headers),
     )
 
 
+def day_marker(file: LandingFile) -> pa.Table:
+    """One row that only carries the file's day, flagged `DAY_MARKER`: dlt's delete-insert
+    deletes the day's rows for it and, as the flag is a `hard_delete` column, never stores it.
+    Loaded alone, it leaves the day with no rows."""
+    rows = file.validated.rows
+    marker = pa.Table.from_pylist(
+        [{"_landing_date": file.day, "_source_file": file.path}], schema=rows.schema
+    )
+    return marker.append_column(DAY_MARKER, pa.array([True], pa.bool_()))
+
+
 def daily_table(
-    bucket_url: str, table: str, days: Container[date] | None, credentials: AwsCredentials | None
+    bucket_url: str,
+    table: str,
+    days: Container[date] | None,
+    credentials: AwsCredentials | None,
+    report: LandingReport,
 ) -> DltResource:
     """A resource that loads `<table>/<day>.csv` files into `raw.<table>`: all, or `days`."""
     schema = DAILY_TABLES[table]
 
     def read_files(files: Iterable[FileItemDict]) -> Iterator[Any]:
         for file in files:
+            path = file["relative_path"]
             try:
                 day = landing_date(file["file_name"])
             except LandingFileError as error:
                 # No day's file, so no partition's: the days named right load without it.
-                log.warning("Skipped %s: %s", file["relative_path"], error)
+                report.add(table, FileReport(path, Outcome.SKIPPED, f"Skipped {path}: {error}"))
                 continue
-            if days is None or day in days:
-                validated = read_daily_csv(file, schema, day)
+            if days is not None and day not in days:
+                continue
+            with file.open() as stream:
+                landing_file = read_landing_file(path, table, day, stream.read())
+            outcome = landing_file.report(schema, report.landed.get(table, {}).get(day, 0))
+            report.add(table, outcome)
+            validated = landing_file.validated
+            if outcome.outcome is Outcome.LOADED:
                 yield validated.rows
-                yield quarantine_item(validated.rejected, table, day, file["relative_path"])
+            elif outcome.outcome is Outcome.EMPTIED:
+                yield day_marker(landing_file)
+            if outcome.outcome is not Outcome.SKIPPED:
+                yield quarantine_item(validated.rejected, table, day, path)
 
     glob = f"{table}/*.csv"
     # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
@@ -138,9 +291,14 @@ def daily_table(
     return (files | dlt.transformer(read_files, name=table)).apply_hints(
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         merge_key="_landing_date",
-        # The shop writes local times without a zone; keep them naive rather than let dlt
-        # declare them UTC, which would shift days in a session with another time zone.
-        columns={f.name: {"timezone": False} for f in schema if pa.types.is_timestamp(f.type)},
+        columns={
+            # The shop writes local times without a zone; keep them naive rather than let dlt
+            # declare them UTC, which would shift days in a session with another time zone.
+            **{f.name: {"timezone": False} for f in schema if pa.types.is_timestamp(f.type)},
+            # Declared up front, so the column is there (always null) from the first load on,
+            # and never appears as a schema change when a header-only file first arrives.
+            DAY_MARKER: {"data_type": "bool", "nullable": True, "hard_delete": True},
+        },
     )
 
 
@@ -149,10 +307,13 @@ def landing_zone(
     bucket_url: str,
     days: Container[date] | None = None,
     credentials: AwsCredentials | None = None,
+    report: LandingReport | None = None,
 ) -> list[DltResource]:
     """Orders and items, delivered as one CSV file per table per day; `days` picks which.
 
     `credentials` reach a bucket (the endpoint, for S3-compatible stores); the keys themselves
-    come from boto3's chain (environment, profile, role), which dlt falls back to.
+    come from boto3's chain (environment, profile, role), which dlt falls back to. `report`, if
+    given, is filled in with what the load made of each file (the warnings are logged anyway).
     """
-    return [daily_table(bucket_url, table, days, credentials) for table in DAILY_TABLES]
+    report = LandingReport() if report is None else report
+    return [daily_table(bucket_url, table, days, credentials, report) for table in DAILY_TABLES]

@@ -11,7 +11,9 @@ twice never duplicates quarantined rows, and a corrected file clears what its ea
 left. dlt's delete-insert only replaces the days present in what it loads, and a clean file has
 no rejected rows to carry its day; so every file also sends one marker row with its day, flagged
 with dlt's `hard_delete` column hint. The merge deletes the day's old rows for it, and never
-stores the marker itself.
+stores the marker itself. A file the load does not read as a day's file at all (0 bytes, no
+header: a failed upload) sends nothing, and leaves the day's quarantine as it was; the raw
+tables use the same kind of marker for a header-only file (landing_zone.py).
 """
 
 from __future__ import annotations

@@ -8,11 +8,18 @@ so it is set aside with its reason instead of failing the whole file or vanishin
 the staging models: they see a day's rows together, show up as asset checks, and can change
 without reloading anything.
 
+Before any row is judged, the file is read as the CSV text it is, whatever program wrote it: a
+UTF-8 byte-order mark (Excel's "CSV UTF-8"), Windows line ends (CRLF) and blank lines at the end
+read as if they were not there, so no column name carries a BOM and no value a carriage return.
+A line that repeats the header (two exports joined into one file) is no row at all: it is dropped,
+not quarantined, and reported by row number (`Validated.repeated_headers`), so the load can warn.
+
 Everything here is pure pyarrow, so it is tested without dlt, Dagster or a warehouse.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,10 +43,12 @@ _TYPE_WORDS = (
 @dataclass(frozen=True)
 class Validated:
     """A file's rows in two tables: `rows` to load, typed as the schema says, and `rejected`,
-    the other rows as the file's text with `_reason` and `_row_number`."""
+    the other rows as the file's text with `_reason` and `_row_number`. `repeated_headers`: the
+    row numbers of lines that repeat the header, in neither table."""
 
     rows: pa.Table
     rejected: pa.Table
+    repeated_headers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,15 @@ def read_csv_as_text(data: bytes) -> tuple[pa.Table, list[pacsv.InvalidRow]]:
     """Parse a CSV file keeping every value as text, so that no single value can fail the file.
 
     Rows with more or fewer fields than the header are returned apart, with their row numbers.
+    A file with no header line (no bytes, or only blank space and a byte-order mark) reads as a
+    table with no columns; a file with a header and no rows, as the header's columns and no rows.
     """
+    data = data.removeprefix(codecs.BOM_UTF8)
     if not data.strip():
         return pa.table({}), []
-    header = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+    if not data.endswith((b"\n", b"\r")):
+        data += b"\n"  # a header with no line end is still a header (pyarrow wants one)
+    header = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
     names = next(csv.reader([header]))
     misshapen: list[pacsv.InvalidRow] = []
 
@@ -110,6 +124,11 @@ def validate(
     kept as text after them (the raw layer keeps what the shop sends, the schema contract
     decides whether a new column may land). Rejected rows keep every column as text.
     """
+    repeats = _repeated_headers(text)
+    repeated_headers = tuple(_row_numbers(pc.indices_nonzero(repeats).to_pylist(), misshapen))
+    # Each remaining row's index in the file as parsed, for its row number.
+    parsed_at = pc.indices_nonzero(pc.invert(repeats))
+    text = text.filter(pc.invert(repeats))
     columns = [_read_column(text, field) for field in schema]
     bad = pa.repeat(False, text.num_rows)
     for column in columns:
@@ -128,9 +147,25 @@ def validate(
     reasons = ["; ".join(p for p in problems if p) for problems in zip(*per_column, strict=True)]
     rejected = rejected.append_column(REASON, pa.array(reasons or [], pa.string()))
     rejected = rejected.append_column(
-        ROW_NUMBER, pa.array(_row_numbers(rejected_at, misshapen), pa.int64())
+        ROW_NUMBER,
+        pa.array(
+            _row_numbers(parsed_at.take(pa.array(rejected_at, pa.int64())).to_pylist(), misshapen),
+            pa.int64(),
+        ),
     )
-    return Validated(loadable, _with_misshapen(rejected, misshapen))
+    return Validated(loadable, _with_misshapen(rejected, misshapen), repeated_headers)
+
+
+def _repeated_headers(text: pa.Table) -> pa.BooleanArray:
+    """Which rows are the header line again: every value is its column's name (the first may
+    carry the byte-order mark that began the file that was joined on)."""
+    repeats = pa.repeat(text.num_columns > 0, text.num_rows)
+    for position, name in enumerate(text.column_names):
+        values = text[name].combine_chunks()
+        if position == 0:
+            values = pc.utf8_ltrim(values, characters="\ufeff")
+        repeats = pc.and_(repeats, pc.equal(values, name))
+    return repeats
 
 
 def _read_column(text: pa.Table, field: pa.Field) -> _Column:

@@ -73,7 +73,13 @@ def classify(obj: LandingObject, first_day: date, last_day: date | None) -> Deli
     if last_day is None or day > last_day:
         return Skipped(obj.key, f"the partition {day} does not exist yet", retry=True)
     if obj.size == 0:
-        return Skipped(obj.key, "empty file; deliver it again with its rows")
+        # Not even a header: what a failed upload leaves, not a day without rows (README,
+        # "Data"). A load that meets one (a backfill) also leaves the day as it was, and warns.
+        return Skipped(
+            obj.key,
+            "empty file (0 bytes), as a failed upload leaves; deliver it again with its rows, "
+            "or with the header line alone for a day without rows",
+        )
     if day < first_day:
         return Skipped(obj.key, f"before the first partition, {first_day}")
     return Delivery(obj.key, obj.version, day)

@@ -81,3 +81,46 @@ def test_an_empty_file_has_nothing_to_load_and_nothing_to_reject():
     result = validated("", ITEMS)
     assert (result.rows.num_rows, result.rejected.num_rows) == (0, 0)
     assert result.rows.schema == ITEMS
+
+
+ROW = "o1,c1,2018-09-01 10:00:00,s1,1100,66,1166"
+
+
+def test_a_byte_order_mark_crlf_line_ends_and_trailing_blank_lines_read_as_plain_csv():
+    data = ("\ufeff" + f"{HEADER}\r\n{ROW}\r\n" + ROW.replace("o1", "o2") + "\r\n\r\n\r\n").encode()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text, misshapen = read_csv_as_text(data)
+    result = validate(text, ORDERS, misshapen)
+    assert text.column_names == HEADER.split(",")  # no BOM glued to `id`
+    assert result.rejected.num_rows == 0
+    assert result.rows.column("id").to_pylist() == ["o1", "o2"]
+    assert result.rows.column("order_total").to_pylist() == [1166, 1166]  # no '\r' in the way
+    assert not any("\r" in value for column in text.columns for value in column.to_pylist())
+
+
+def test_a_repeated_header_line_is_dropped_and_reported_not_loaded_as_a_row():
+    # Two exports joined into one: items have no typed column, so the header would load as an
+    # item `id,order_id,sku` if it were taken for a row. The second copy even has its own BOM.
+    result = validated(
+        "id,order_id,sku\n"
+        "id,order_id,sku\n"  # row 2
+        "i1,o1,s1\n"
+        "\ufeffid,order_id,sku\r\n"  # row 4
+        "i2,o2,\n",  # row 5: an empty sku
+        ITEMS,
+    )
+    assert result.rows.column("id").to_pylist() == ["i1"]
+    assert result.repeated_headers == (2, 4)
+    assert [(row["id"], row[ROW_NUMBER]) for row in result.rejected.to_pylist()] == [("i2", 5)]
+
+
+def test_a_header_alone_reads_as_no_rows_even_without_a_line_end():
+    for data in (f"{HEADER}\n", HEADER, f"\ufeff{HEADER}\r\n"):
+        text, misshapen = read_csv_as_text(data.encode())
+        assert (text.column_names, text.num_rows, misshapen) == (HEADER.split(","), 0, [])
+
+
+def test_a_file_with_no_header_line_reads_as_no_columns():
+    for data in (b"", b"\n", b"\r\n  \r\n", b"\xef\xbb\xbf"):
+        text, misshapen = read_csv_as_text(data)
+        assert (text.num_columns, text.num_rows, misshapen) == (0, 0, []), data

@@ -1,12 +1,13 @@
 """Volume anomaly: did each day of the run bring about as many rows as the days before it?
 
-A file that arrives half-written, an export that skipped a store, a file whose every row was
-quarantined: each loads without an error and leaves a day with far fewer rows than usual. For
-each day of the run, this check takes the median of the same table's rows per day over the
-`TRAILING_DAYS` before it (days without rows left out: they are not usual days) and fails when
-the day falls outside `LOWEST`..`HIGHEST` times that median. The band is wide on purpose: the
-shop's days swing (weekends bring about 30% more orders). A day with fewer than `MIN_HISTORY`
-earlier days to compare with passes, and says so.
+A file that arrives half-written, an export that skipped a store, a header-only file (the shop
+says the day had no rows: the load empties the day and warns), a day's first file whose every
+row was quarantined: each loads without an error and leaves a day with far fewer rows than
+usual. For each day of the run, this check takes the median of the same table's rows per day
+over the `TRAILING_DAYS` before it (days without rows left out: they are not usual days) and
+fails when the day falls outside `LOWEST`..`HIGHEST` times that median. The band is wide on
+purpose: the shop's days swing (weekends bring about 30% more orders). A day with fewer than
+`MIN_HISTORY` earlier days to compare with passes, and says so.
 
 It is blocking: a day that fails it does not reach the dbt models in the same run. It is a
 Python check because it compares a day with other days' partitions, which a dbt test, limited
