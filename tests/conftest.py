@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,13 @@ for variable in (
     "DBT_TARGET_PATH",
 ):
     os.environ.pop(variable, None)
+
+# A shell starts a background job with SIGINT ignored, and every process started from it inherits
+# that: Ctrl-C would reach none of the processes the tests start (CI may run the suite so). A
+# handler, unlike an ignored signal, is not inherited: the tests' processes get the default, as a
+# command typed at a terminal has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))

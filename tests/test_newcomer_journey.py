@@ -91,9 +91,6 @@ class Server:
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            # A shell's background job ignores SIGINT, and children inherit that: CI may start
-            # the suite so. A terminal's foreground command has the default action, as here.
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
     def wait_until_ready(self, timeout: float) -> float:
