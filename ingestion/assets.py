@@ -58,6 +58,7 @@ def raw_pipeline(
 def run_pipeline(name: str, warehouse: Warehouse) -> Iterator[dlt.Pipeline]:
     """The pipeline `name` into `warehouse`, with a working folder of its own, removed when the
     run ends."""
+    warehouse.retry_later_if_locked()
     settings.DLT_PIPELINES_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=settings.DLT_PIPELINES_DIR) as folder:
         yield raw_pipeline(name, warehouse.dlt_destination(), Path(folder))

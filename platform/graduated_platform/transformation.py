@@ -104,6 +104,7 @@ def jaffle_shop_models(
     # `build` runs each model's tests right after it; a failing error-severity test skips
     # everything downstream of it in the same run.
     window = day_window(context)
+    warehouse.retry_later_if_locked()
     invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
     # Read the warehouse only once dbt has exited: DuckDB has one writer, and it is dbt until
     # then. Partitioned models get their rows per day, failed tests a sample of failing rows.

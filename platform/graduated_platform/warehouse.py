@@ -9,12 +9,19 @@ the warehouse pool, after dlt or dbt has finished writing. dbt reaches the same 
 through its own profile (dbt_project/profiles.yml).
 """
 
+from pathlib import Path
 from typing import Any
 
 import dlt
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, RetryRequested
 from dlt.common.destination import Destination
+
+# A step holding the pool can still meet DuckDB's lock: the dbt process of a run killed with
+# kill -9 outlives its run by the seconds its build has left. Dagster retries the step (the run
+# shows the retry) instead of failing the run; a minute covers any build of this project.
+LOCK_RETRIES = 12
+LOCK_RETRY_SECONDS = 5
 
 
 class Warehouse(ConfigurableResource):
@@ -29,6 +36,10 @@ class Warehouse(ConfigurableResource):
 
     def dlt_destination(self) -> Destination:
         raise NotImplementedError
+
+    def retry_later_if_locked(self) -> None:
+        """Called by a step that is about to write, once it holds the warehouse pool: if some
+        other process still writes, ask Dagster to run the step again shortly."""
 
 
 class DuckDBWarehouse(Warehouse):
@@ -50,3 +61,15 @@ class DuckDBWarehouse(Warehouse):
 
     def dlt_destination(self) -> Destination:
         return dlt.destinations.duckdb(self.path)
+
+    def retry_later_if_locked(self) -> None:
+        if not Path(self.path).exists():
+            return
+        try:
+            duckdb.connect(self.path).close()
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise RetryRequested(
+                max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
+            ) from error
