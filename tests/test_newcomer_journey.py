@@ -46,6 +46,11 @@ CHROMIUM_ARGS = [
 ]
 # The first `make up` of a clone installs the environment and writes two months of data.
 FIRST_START_TIMEOUT = 900
+# What the Runs page shows as a run's status, as an XPath condition.
+RUN_STATUSES = " or ".join(
+    f"contains(., '{word}')"
+    for word in ("Success", "Failure", "Canceled", "Queued", "Starting", "Started")
+)
 # The commands a second `make up` must not run again: its setup is already done.
 SETUP_STEPS = ("uv sync", "simulator.generate", "graduated_platform.dbt_manifest")
 
@@ -282,9 +287,12 @@ def wait_for_run(page, tag: str, status: str) -> None:  # type: ignore[no-untype
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         page.goto(f"{UI}/runs")
-        row = page.get_by_role("row").filter(has_text=tag).first
-        with suppress(PlaywrightTimeout):  # not launched yet, or the table still loading
-            row.wait_for(timeout=10_000)
+        # The newest run showing `tag`: the runs list is no table for a screen reader, so the
+        # run's row is the nearest element around the tag that also shows a run status.
+        found = page.get_by_text(tag).first
+        with suppress(PlaywrightTimeout):  # not launched yet, or the list still loading
+            found.wait_for(timeout=10_000)
+            row = found.locator(f"xpath=ancestor::*[{RUN_STATUSES}][1]")
             if status in row.inner_text():
                 return
         time.sleep(5)
