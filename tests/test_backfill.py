@@ -10,10 +10,13 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, DagsterInstance
 
 from tests.conftest import Platform
 from tests.raw_figures import raw_figures
+
+pytestmark = pytest.mark.slow
 
 DAYS = ["2018-09-01", "2018-09-02", "2018-09-03"]
 

@@ -22,6 +22,8 @@ from dagster._core.utils import make_new_run_id
 from tests.conftest import DAGSTER, REPO_ROOT, Platform
 from tests.raw_figures import raw_figures
 
+pytestmark = pytest.mark.slow
+
 # How long the CPU use of a run waiting for the warehouse is measured.
 WAIT_SECONDS = 15
 

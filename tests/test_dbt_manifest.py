@@ -28,6 +28,7 @@ print(repr(started))
 """
 
 
+@pytest.mark.slow
 def test_loading_the_definitions_starts_no_dbt_process(platform):
     env = {**platform.env, "DAGSTER_IS_DEV_CLI": "1"}  # what `dagster dev` sets
     result = subprocess.run(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from tests.conftest import Platform
 from tests.raw_figures import assert_marts_equal_raw_figures
+
+pytestmark = pytest.mark.slow
 
 
 def test_materializing_everything_gives_the_marts_the_raw_files_imply(platform: Platform):

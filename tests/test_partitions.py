@@ -11,6 +11,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from graduated_platform.definitions import defs
 from graduated_platform.partitions import FIRST_DAY, DayWindow, daily_partitions
@@ -48,6 +49,7 @@ def test_partitions_start_on_the_first_day_the_setup_generates():
     assert daily_partitions.get_first_partition_key() == FIRST_DAY
 
 
+@pytest.mark.slow
 def test_a_new_window_does_not_make_dbt_reparse_the_project(tmp_path: Path):
     # What partial parsing keeps across two runs with different windows. `--vars` would log
     # "Unable to do partial parsing because config vars ... have changed" on the second run.

@@ -77,6 +77,7 @@ def production_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work / "target"
 
 
+@pytest.mark.slow
 def test_dbt_parses_the_project_against_the_snowflake_target(production_manifest: Path):
     manifest = json.loads((production_manifest / "manifest.json").read_text())
     assert manifest["metadata"]["adapter_type"] == "snowflake"
@@ -91,6 +92,7 @@ def test_dbt_parses_the_project_against_the_snowflake_target(production_manifest
             assert stand_in.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_production_definitions_load_offline_and_show_no_secret(
     production_manifest: Path, tmp_path: Path
 ):

@@ -39,6 +39,8 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from tests.conftest import REPO_ROOT
 from tests.postgres_server import Postgres, free_port, postgres_server
 
+pytestmark = pytest.mark.slow
+
 PRODUCTION_CONFIG = REPO_ROOT / "platform" / "dagster-production.yaml"
 BIN = Path(sys.executable).parent
 LOCATION = "graduated_platform"

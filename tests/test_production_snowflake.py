@@ -41,6 +41,8 @@ from graduated_platform.resources import production_warehouse
 from tests.conftest import REPO_ROOT
 from tests.production_env import PLACEHOLDERS
 
+pytestmark = pytest.mark.slow
+
 DBT = str(Path(sys.executable).with_name("dbt"))
 SNOWFLAKE_VARIABLES = {k: v for k, v in PLACEHOLDERS.items() if k.startswith("SNOWFLAKE_")}
 

@@ -33,6 +33,8 @@ from sensors.storage import FolderStorage
 from simulator.bad_day import deliver_bad_day
 from tests.conftest import REPO_ROOT, Platform
 
+pytestmark = pytest.mark.slow
+
 GOOD_DAYS = ["2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04"]
 BAD_DAY, NEXT_DAY = "2018-09-05", "2018-09-06"
 # What the landing-zone sensor's job runs for a delivery (sensors/landing_zone_sensor.py).

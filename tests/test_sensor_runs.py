@@ -19,10 +19,13 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 from tests.conftest import DAGSTER, REPO_ROOT, Platform
 from tests.s3_server import loopback_s3
+
+pytestmark = pytest.mark.slow
 
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
