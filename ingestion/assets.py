@@ -124,10 +124,11 @@ def landing_zone_assets(
 ):
     window = day_window(context)
     assert window is not None  # the assets are partitioned, so every run names its days
-    # Filled in as the files are read: the warnings go to the run's log (logger `ingestion`),
-    # the outcomes to each table's materialization.
-    report = LandingReport(landed=rows_before_load(warehouse, window))
     with run_pipeline("landing_zone", warehouse) as pipeline, explained_violations("landing zone"):
+        # Filled in as the files are read: the warnings go to the run's log (logger
+        # `ingestion`), the outcomes to each table's materialization. The rows before the load
+        # are counted here, once run_pipeline has checked no other process writes.
+        report = LandingReport(landed=rows_before_load(warehouse, window))
         # Arrow tables go to parquet load files untouched: the fast path.
         results = list(
             dlt.run(

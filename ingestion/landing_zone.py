@@ -59,7 +59,7 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from ingestion import contracts
-from ingestion.quarantine import DAY_MARKER, SUFFIX, quarantine_item
+from ingestion.quarantine import DAY_MARKER, SUFFIX, day_marker, quarantine_item
 from ingestion.validation import REASON, Validated, read_csv_as_text, validate
 
 log = logging.getLogger(__name__)
@@ -238,17 +238,6 @@ def read_landing_file(path: str, table: str, day: date, data: bytes) -> LandingF
     )
 
 
-def day_marker(file: LandingFile) -> pa.Table:
-    """One row that only carries the file's day, flagged `DAY_MARKER`: dlt's delete-insert
-    deletes the day's rows for it and, as the flag is a `hard_delete` column, never stores it.
-    Loaded alone, it leaves the day with no rows."""
-    rows = file.validated.rows
-    marker = pa.Table.from_pylist(
-        [{"_landing_date": file.day, "_source_file": file.path}], schema=rows.schema
-    )
-    return marker.append_column(DAY_MARKER, pa.array([True], pa.bool_()))
-
-
 def daily_table(
     bucket_url: str,
     table: str,
@@ -278,7 +267,7 @@ def daily_table(
             if outcome.outcome is Outcome.LOADED:
                 yield validated.rows
             elif outcome.outcome is Outcome.EMPTIED:
-                yield day_marker(landing_file)
+                yield day_marker(validated.rows.schema, day, path)
             if outcome.outcome is not Outcome.SKIPPED:
                 yield quarantine_item(validated.rejected, table, day, path)
 

@@ -33,6 +33,16 @@ def quarantine_table(table: str) -> str:
     return f"{table}{SUFFIX}"
 
 
+def day_marker(schema: pa.Schema, day: date, source_file: str) -> pa.Table:
+    """One row that carries only a file's day and name, flagged `DAY_MARKER`: dlt's delete-insert
+    deletes the day's rows for it and, as the flag is a `hard_delete` column, never stores it.
+    Loaded alone, it leaves the day with no rows."""
+    marker = pa.Table.from_pylist(
+        [{"_landing_date": day, "_source_file": source_file}], schema=schema
+    )
+    return marker.append_column(DAY_MARKER, pa.array([True], pa.bool_()))
+
+
 def quarantine_item(
     rejected: pa.Table, table: str, day: date, source_file: str
 ) -> DataItemWithMeta:
@@ -40,12 +50,8 @@ def quarantine_item(
 
     `rejected` already carries `_landing_date` and `_source_file`, like the loaded rows.
     """
-    marker = pa.Table.from_pylist(
-        [{"_landing_date": day, "_source_file": source_file}], schema=rejected.schema
-    )
-    item = pa.concat_tables([rejected, marker]).append_column(
-        DAY_MARKER, pa.array([False] * rejected.num_rows + [True], pa.bool_())
-    )
+    flagged = rejected.append_column(DAY_MARKER, pa.array([False] * rejected.num_rows, pa.bool_()))
+    item = pa.concat_tables([flagged, day_marker(rejected.schema, day, source_file)])
     hints = dlt.mark.make_hints(
         table_name=quarantine_table(table),
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
