@@ -34,7 +34,7 @@ MANIFEST := dbt_project/target/manifest.json
 .PHONY: up test test-quick browser setup data deliver bad-day dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
-	PLATFORM_DATA_DIR=$(DATA_DIR) dagster dev -w workspace.yaml --host 127.0.0.1 --port 3000
+	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
 
 test: setup dbt-manifest browser
 	pytest
@@ -61,6 +61,8 @@ $(UV):
 # The environment is installed from uv.lock exactly; a changed lock reinstalls it.
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen
+	# dg runs a project with the environment at <project>/.venv: platform/'s is the repository's.
+	ln -sfn ../$(VENV) platform/.venv
 	touch $@
 
 # Generates the demo range only when there is no data yet, so a second `make up` keeps
@@ -97,6 +99,7 @@ lint: setup
 	ruff check .
 	ruff format --check .
 	mypy
+	lint-imports --no-cache
 
 bench: setup dbt-manifest
 	python bench/one_day.py

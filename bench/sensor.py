@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from landing_zone.storage import S3Storage
 from sensors.deliveries import LANDING_TABLES, LandingCursor, scan
-from sensors.storage import S3Storage
-from tests.s3_server import LoopbackS3, loopback_s3
+from simulator.s3_server import LoopbackS3, loopback_s3
 
 SIZES = (1_000, 10_000, 100_000)
 NEW_DAYS = 10

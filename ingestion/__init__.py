@@ -1,6 +1,4 @@
-"""dlt sources and the Dagster assets that run them.
+"""dlt sources: the shop's landing zone, operational database and product catalogue.
 
-Every source writes into the warehouse's `raw` dataset; `translator.py` names the Dagster asset
-for each raw table, and the dbt translator reuses that naming so dbt sources and dlt assets are
-the same nodes of one graph.
+Plain dlt, no Dagster: the platform's `defs/ingestion.py` runs them as assets.
 """

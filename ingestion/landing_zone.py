@@ -43,13 +43,11 @@ What happened to each file is also recorded on the asset's materialization (`fil
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from pathlib import PurePosixPath
 from typing import Any
 
 import dlt
@@ -61,51 +59,10 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 from ingestion import contracts
 from ingestion.quarantine import DAY_MARKER, SUFFIX, day_marker, quarantine_item
 from ingestion.validation import REASON, Validated, read_csv_as_text, validate
+from landing_zone.files import LandingFileError, landing_date
+from landing_zone.tables import DAILY_TABLES
 
 log = logging.getLogger(__name__)
-
-# The raw tables' columns as the shop writes them (jafgen's names); money in integer cents.
-DAILY_TABLES: dict[str, pa.Schema] = {
-    "orders": pa.schema(
-        [
-            ("id", pa.string()),
-            ("customer", pa.string()),
-            ("ordered_at", pa.timestamp("us")),
-            ("store_id", pa.string()),
-            ("subtotal", pa.int64()),
-            ("tax_paid", pa.int64()),
-            ("order_total", pa.int64()),
-        ]
-    ),
-    "items": pa.schema(
-        [
-            ("id", pa.string()),
-            ("order_id", pa.string()),
-            ("sku", pa.string()),
-        ]
-    ),
-}
-
-
-class LandingFileError(ValueError):
-    """A file in the landing zone that cannot be loaded as it is."""
-
-
-# One file per table per day, named after the day. Strict on purpose: `20180901.csv` is a valid
-# ISO date too, and accepting both spellings would load a day twice.
-LANDING_FILE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.csv")
-
-
-def landing_date(file_name: str) -> date:
-    """The day a landing file belongs to, from its name: `2018-09-01.csv` -> 2018-09-01."""
-    match = LANDING_FILE_NAME.fullmatch(PurePosixPath(file_name).name)
-    try:
-        return date.fromisoformat(match[1] if match else "")
-    except ValueError:
-        raise LandingFileError(
-            f"landing file {file_name!r} is not named after its day; expected YYYY-MM-DD.csv, "
-            "e.g. 2018-09-01.csv. Rename or remove it, then run the load again."
-        ) from None
 
 
 class Outcome(Enum):

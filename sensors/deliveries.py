@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ingestion.landing_zone import DAILY_TABLES, LandingFileError, landing_date
-from sensors.storage import LandingObject, LandingZoneStorage
+from landing_zone.files import LandingFileError, landing_date
+from landing_zone.storage import LandingObject, LandingZoneStorage
+from landing_zone.tables import DAILY_TABLES
 
 LANDING_TABLES = tuple(DAILY_TABLES)
 

@@ -33,9 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from graduated_platform import settings
-from sensors.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
-from simulator.deliver import next_day, write_day
+from landing_zone.storage import LandingZoneStorage, LandingZoneUnavailable
+from simulator.deliver import next_day, watched_landing_zone, write_day
 from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, csv_bytes, daily_drop
 from simulator.shop import customers
 
@@ -143,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
+    storage = watched_landing_zone()
     try:
         day = args.day or next_day(storage)
         keys, done = deliver_bad_day(storage, day, args.defect or list(DEFAULT_DEFECTS), args.seed)

@@ -12,13 +12,23 @@ two writes sees neither day's orders without its items.
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date, timedelta
+from pathlib import Path
 
-from graduated_platform import settings
-from ingestion.landing_zone import LandingFileError, landing_date
-from sensors.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
+from landing_zone.files import LandingFileError, landing_date
+from landing_zone.storage import LandingZoneStorage, LandingZoneUnavailable, open_storage
 from simulator.generate import daily_drop, drop_files
 from simulator.shop import customers
+
+
+def watched_landing_zone() -> LandingZoneStorage:
+    """The landing zone the platform watches, from the same variables it reads: LANDING_ZONE_URL,
+    else the `landing` folder of PLATFORM_DATA_DIR (`data/`); S3_ENDPOINT_URL for a bucket
+    outside AWS."""
+    data_dir = Path(os.environ.get("PLATFORM_DATA_DIR") or "data")
+    url = os.environ.get("LANDING_ZONE_URL") or str(data_dir / "landing")
+    return open_storage(url, os.environ.get("S3_ENDPOINT_URL") or None)
 
 
 def newest_day(storage: LandingZoneStorage) -> date | None:
@@ -58,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--day", type=date.fromisoformat, help="YYYY-MM-DD; default: next day")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    storage = open_storage(settings.LANDING_ZONE_URL, settings.S3_ENDPOINT_URL)
+    storage = watched_landing_zone()
     try:
         day = args.day or next_day(storage)
         keys = deliver(storage, day, args.seed)

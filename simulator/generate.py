@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sensors.storage import FolderStorage
+from landing_zone.files import file_key
+from landing_zone.storage import FolderStorage
 from simulator.shop import MENU, STORES, Customer, Store, customers, open_stores
 
 ORDER_COLUMNS = ("id", "customer", "ordered_at", "store_id", "subtotal", "tax_paid", "order_total")
@@ -95,10 +96,9 @@ def csv_bytes(header: tuple[str, ...], rows: list[tuple]) -> bytes:
 
 def drop_files(drop: DailyDrop) -> dict[str, bytes]:
     """The day's files by their key in the landing zone: `orders/<day>.csv`, `items/<day>.csv`."""
-    name = f"{drop.day.isoformat()}.csv"
     return {
-        f"orders/{name}": csv_bytes(ORDER_COLUMNS, drop.orders),
-        f"items/{name}": csv_bytes(ITEM_COLUMNS, drop.items),
+        file_key("orders", drop.day): csv_bytes(ORDER_COLUMNS, drop.orders),
+        file_key("items", drop.day): csv_bytes(ITEM_COLUMNS, drop.items),
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sensors.storage import FolderStorage
+from landing_zone.storage import FolderStorage
 from simulator.bad_day import DEFECTS, deliver_bad_day
 from simulator.generate import generate
 from tests.conftest import REPO_ROOT

@@ -28,7 +28,8 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 
-from ingestion.landing_zone import DAILY_TABLES, Outcome, read_landing_file
+from ingestion.landing_zone import Outcome, read_landing_file
+from landing_zone.tables import DAILY_TABLES
 from tests.conftest import REPO_ROOT, Platform
 
 ORDERS_HEADER = ",".join(DAILY_TABLES["orders"].names)

@@ -15,7 +15,7 @@ import snowflake.connector
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, build_resources
 
 from graduated_platform.checks.failing_rows import failing_test_queries, with_failing_rows
-from graduated_platform.resources import production_warehouse
+from graduated_platform.defs.resources import production_warehouse
 from graduated_platform.warehouse import DuckDBWarehouse
 from tests.production_env import PLACEHOLDERS
 

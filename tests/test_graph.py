@@ -11,9 +11,9 @@ from dagster_dbt.dbt_manifest import validate_manifest
 
 from graduated_platform.dbt_manifest import DBT_PROJECT
 from graduated_platform.definitions import defs
-from graduated_platform.transformation import TRANSLATOR
-from ingestion.assets import INGESTION_ASSETS
-from ingestion.translator import raw_table_asset_key
+from graduated_platform.defs.dbt import TRANSLATOR
+from graduated_platform.defs.ingestion import INGESTION_ASSETS
+from graduated_platform.translators import raw_table_asset_key
 
 
 def dbt_source_keys() -> dict[str, AssetKey]:

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.landing_zone import LandingFileError, landing_date, landing_zone
+from ingestion.landing_zone import landing_zone
+from landing_zone.files import LandingFileError, landing_date
 from tests.conftest import Platform
 
 

@@ -14,8 +14,9 @@ import duckdb
 import pytest
 
 from graduated_platform.definitions import defs
-from graduated_platform.partitions import FIRST_DAY, DayWindow, daily_partitions
-from graduated_platform.transformation import dbt_build_args
+from graduated_platform.defs.dbt import dbt_build_args
+from graduated_platform.partitions import FIRST_DAY, daily_partitions
+from landing_zone.days import DayWindow
 from tests.conftest import REPO_ROOT
 
 DBT = str(Path(sys.executable).with_name("dbt"))

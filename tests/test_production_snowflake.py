@@ -35,9 +35,9 @@ import snowflake.connector
 import yaml
 from dagster import build_resources
 
+from graduated_platform.defs.resources import production_warehouse
 from graduated_platform.partition_metadata import rows_by_day, rows_by_day_sql
-from graduated_platform.partitions import DayWindow
-from graduated_platform.resources import production_warehouse
+from landing_zone.days import DayWindow
 from tests.conftest import REPO_ROOT
 from tests.production_env import PLACEHOLDERS
 

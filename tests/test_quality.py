@@ -29,7 +29,7 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 
-from sensors.storage import FolderStorage
+from landing_zone.storage import FolderStorage
 from simulator.bad_day import deliver_bad_day
 from tests.conftest import REPO_ROOT, Platform
 
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 GOOD_DAYS = ["2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04"]
 BAD_DAY, NEXT_DAY = "2018-09-05", "2018-09-06"
-# What the landing-zone sensor's job runs for a delivery (sensors/landing_zone_sensor.py).
+# What the landing-zone sensor's job runs for a delivery (graduated_platform/defs/sensors.py).
 DELIVERED = "raw/orders*,raw/items*"
 TABLES = ("raw.orders", "raw.items", "raw.orders_quarantine", "raw.items_quarantine",
           "marts.orders", "marts.order_items")  # fmt: skip

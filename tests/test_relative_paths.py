@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sensors.storage import FolderStorage, absolute_url, open_storage
+from landing_zone.storage import FolderStorage, absolute_url, open_storage
 from tests.conftest import REPO_ROOT
 
 

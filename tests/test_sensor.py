@@ -17,9 +17,10 @@ import pytest
 from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context
 
 from graduated_platform.definitions import defs
-from sensors.landing_zone_sensor import landing_zone_sensor
-from sensors.storage import LandingZone, LandingZoneUnavailable
-from tests.s3_server import LoopbackS3, loopback_s3
+from graduated_platform.defs.resources import LandingZone
+from graduated_platform.defs.sensors import landing_zone_sensor
+from landing_zone.storage import LandingZoneUnavailable
+from simulator.s3_server import LoopbackS3, loopback_s3
 
 ROWS = b"id,customer,ordered_at,store_id,subtotal,tax_paid,order_total\n"
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
+from simulator.s3_server import loopback_s3
 from tests.conftest import DAGSTER, REPO_ROOT, Platform
-from tests.s3_server import loopback_s3
 
 pytestmark = pytest.mark.slow
 

@@ -46,7 +46,7 @@ def test_orders_add_up_and_items_point_at_orders_and_products(platform: Platform
 def test_the_next_delivery_is_the_day_after_the_newest_and_the_same_as_generated(tmp_path: Path):
     from datetime import date
 
-    from sensors.storage import FolderStorage
+    from landing_zone.storage import FolderStorage
     from simulator.deliver import deliver, newest_day
 
     generate(tmp_path / "shop", date(2018, 9, 1), date(2018, 9, 2))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingestion.landing_zone import DAILY_TABLES
 from ingestion.validation import RAW_LINE, REASON, ROW_NUMBER, read_csv_as_text, validate
+from landing_zone.tables import DAILY_TABLES
 
 ORDERS = DAILY_TABLES["orders"]
 ITEMS = DAILY_TABLES["items"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from graduated_platform.checks.volume import day_volumes, volume_result
-from graduated_platform.partitions import DayWindow
+from landing_zone.days import DayWindow
 
 DAY = date(2018, 9, 10)
 

@@ -7,12 +7,11 @@ so a missing file shows up) and `rows_in_run`. A one-day run also sets Dagster's
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from dagster import MetadataValue
 
-from graduated_platform.partitions import DayWindow
+from landing_zone.days import DayWindow
 
 
 def rows_by_day_sql(table: str, day_column: str, window: DayWindow) -> str:
@@ -26,8 +25,7 @@ def rows_by_day_sql(table: str, day_column: str, window: DayWindow) -> str:
 def rows_by_day(counted: Iterable[Sequence[Any]], window: DayWindow) -> dict[str, int]:
     """Every day of the window with its count, from (day, count) rows; zero for missing days."""
     counts = {day.isoformat(): rows for day, rows in counted}
-    days = (window.start + timedelta(days=n) for n in range((window.end - window.start).days))
-    return {day.isoformat(): counts.get(day.isoformat(), 0) for day in days}
+    return {day.isoformat(): counts.get(day.isoformat(), 0) for day in window.days()}
 
 
 def partition_metadata(counts: dict[str, int]) -> dict[str, Any]:

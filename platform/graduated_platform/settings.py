@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sensors.storage import absolute_url
+from landing_zone.storage import absolute_url
 
 
 class SettingsError(RuntimeError):

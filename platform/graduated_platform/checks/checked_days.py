@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from dagster import AssetCheckExecutionContext
 
-from graduated_platform.partitions import DayWindow, day_window
+from graduated_platform.partitions import day_window
 from graduated_platform.warehouse import Warehouse
+from landing_zone.days import DayWindow
 
 
 def checked_days(

@@ -22,8 +22,8 @@ from datetime import timedelta
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec, FreshnessPolicy, map_asset_specs
 
-from ingestion.landing_zone import DAILY_TABLES
-from ingestion.translator import raw_table_asset_key
+from graduated_platform.translators import raw_table_asset_key
+from landing_zone.tables import DAILY_TABLES
 
 LANDED_DAILY = FreshnessPolicy.time_window(
     fail_window=timedelta(hours=30), warn_window=timedelta(hours=24)

@@ -28,10 +28,10 @@ from graduated_platform import settings
 from graduated_platform.checks.checked_days import checked_days
 from graduated_platform.checks.evidence import rows_metadata, sample_sql
 from graduated_platform.partition_metadata import rows_by_day_sql
+from graduated_platform.translators import raw_table_asset_key
 from graduated_platform.warehouse import Warehouse
-from ingestion.landing_zone import DAILY_TABLES
 from ingestion.quarantine import quarantine_table
-from ingestion.translator import raw_table_asset_key
+from landing_zone.tables import DAILY_TABLES
 
 MAX_SHARE = 0.05
 

@@ -11,15 +11,21 @@ model (staging selects its columns by name), but someone should decide whether t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
-from dagster import AssetCheckSeverity, BetaWarning, build_column_schema_change_checks
+from dagster import (
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetsDefinition,
+    BetaWarning,
+    build_column_schema_change_checks,
+)
 
-from ingestion.assets import INGESTION_ASSETS
 
-# Dagster marks this factory beta, which warns on every load of the code location. Dagster is
-# pinned to 1.13.* (pyproject.toml), and tests/test_quality.py runs the check for real.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", BetaWarning)
-    SCHEMA_CHANGE_CHECKS = build_column_schema_change_checks(
-        assets=INGESTION_ASSETS, severity=AssetCheckSeverity.WARN
-    )
+def schema_change_checks(assets: Sequence[AssetsDefinition]) -> Sequence[AssetChecksDefinition]:
+    """A `column_schema_change` check on every asset of `assets`."""
+    # Dagster marks this factory beta, which warns on every load of the code location. Dagster
+    # is pinned to 1.13.* (pyproject.toml), and tests/test_quality.py runs the check for real.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        return build_column_schema_change_checks(assets=assets, severity=AssetCheckSeverity.WARN)

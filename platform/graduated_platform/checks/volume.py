@@ -31,10 +31,10 @@ from dagster import (
 from graduated_platform import settings
 from graduated_platform.checks.checked_days import checked_days
 from graduated_platform.partition_metadata import rows_by_day_sql
-from graduated_platform.partitions import DayWindow
+from graduated_platform.translators import raw_table_asset_key
 from graduated_platform.warehouse import Warehouse
-from ingestion.landing_zone import DAILY_TABLES
-from ingestion.translator import raw_table_asset_key
+from landing_zone.days import DayWindow
+from landing_zone.tables import DAILY_TABLES
 
 TRAILING_DAYS = 7
 MIN_HISTORY = 3

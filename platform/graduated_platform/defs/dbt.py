@@ -1,62 +1,28 @@
 """The dbt project as Dagster assets: staging and mart models, with dbt tests as asset checks.
 
-One `@dbt_assets` holds every model. Models tagged `daily` in dbt (the order and item facts)
-are partitioned by day with the platform's `daily_partitions`; the rest are not. A run over a
-partition range is one `dbt build` that hands the window to dbt as `--event-time-start/-end`
-(see dbt_project/macros/partition_window.sql). The assets are built from the manifest
-prepared at setup (see dbt_manifest.py).
+One `@dbt_assets` holds every model, built from the manifest prepared at setup
+(dbt_manifest.py). A run over a range of days is one `dbt build` with the window as
+`--event-time-start/-end` (dbt_project/macros/partition_window.sql).
 """
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Output
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Definitions, Output
+from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from graduated_platform import settings
 from graduated_platform.checks.failing_rows import read_failing_test_queries, with_failing_rows
+from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
-from graduated_platform.partitions import DayWindow, daily_partitions, day_window
+from graduated_platform.partitions import day_window
+from graduated_platform.translators import DAILY_TAG, DbtModelTranslator, is_daily
 from graduated_platform.warehouse import Warehouse
-from ingestion.translator import raw_table_asset_key
+from landing_zone.days import DayWindow
 
-DAILY_TAG = "daily"
-
-
-def is_daily(node: Mapping[str, Any]) -> bool:
-    return node["resource_type"] == "model" and DAILY_TAG in node.get("tags", [])
-
-
-class JaffleShopTranslator(DagsterDbtTranslator):
-    """dbt sources are the raw-table assets dlt produces; models are grouped by their folder,
-    and the ones tagged `daily` are partitioned by day."""
-
-    def get_asset_spec(
-        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
-    ) -> AssetSpec:
-        spec = super().get_asset_spec(manifest, unique_id, project)
-        node = self.get_resource_props(manifest, unique_id)
-        if node["resource_type"] == "source":
-            return spec.replace_attributes(key=raw_table_asset_key(node["name"]))
-        # fqn is [project, folder, ..., model]: models/staging/x.sql -> group "staging"
-        spec = spec.replace_attributes(group_name=node["fqn"][1])
-        if is_daily(node):
-            spec = spec.replace_attributes(partitions_def=daily_partitions)
-        return spec
-
-
-TRANSLATOR = JaffleShopTranslator(
-    # A child table (products__supplies) and its parent are one asset, raw/products.
-    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
-)
+TRANSLATOR = DbtModelTranslator()
 
 
 def dbt_build_args(window: DayWindow | None) -> list[str]:
@@ -127,3 +93,6 @@ def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: War
             counts = rows_by_day(warehouse.query(sql), window)
             event = event.with_metadata({**event.metadata, **partition_metadata(counts)})
         yield event
+
+
+defs = Definitions(assets=with_freshness_policies([jaffle_shop_models]))

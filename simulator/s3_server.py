@@ -1,4 +1,4 @@
-"""A real S3-protocol server on loopback, for the tests and the sensor benchmark.
+"""The shop's S3 bucket, played by a real S3-protocol server on loopback (tests, the sensor bench).
 
 moto's server (the same app `moto_server` and `ThreadedMotoServer` run) behind a thin WSGI
 layer that counts the requests it receives. The sensor's list calls are then counted at the

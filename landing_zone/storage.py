@@ -4,8 +4,8 @@ The sensor asks storage one question: which files sit under a prefix, sorted by 
 given key, each with a version that changes when its content is replaced. S3 answers that
 natively (`ListObjectsV2` with `StartAfter`, ETags), so a tick reads only the keys it needs
 however many years of files the bucket holds. A local folder answers it by scanning, which is
-cheap at the sizes a laptop holds. The delivery simulator also writes through this interface,
-so `make deliver` drops files wherever the platform is watching.
+cheap at the sizes a laptop holds. The shop's simulator writes through the same interface, so
+`make deliver` drops files wherever the platform is watching.
 
 `LANDING_ZONE_URL` picks the backend: `file:///...` for a folder, `s3://bucket/prefix` for S3,
 with `S3_ENDPOINT_URL` for S3-compatible stores (MinIO, LocalStack). Credentials come from
@@ -24,7 +24,6 @@ from urllib.parse import unquote, urlparse
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from dagster import ConfigurableResource
 
 
 @dataclass(frozen=True)
@@ -173,13 +172,3 @@ def open_storage(url: str, endpoint_url: str | None = None) -> LandingZoneStorag
         f"LANDING_ZONE_URL={url!r} is neither a folder (file:///path/to/landing) nor a bucket "
         "(s3://bucket/prefix); set it to one of those."
     )
-
-
-class LandingZone(ConfigurableResource):
-    """The landing zone as a Dagster resource, so sensors and tests configure it in one way."""
-
-    url: str
-    s3_endpoint_url: str | None = None
-
-    def open(self) -> LandingZoneStorage:
-        return open_storage(self.url, self.s3_endpoint_url)

@@ -1,6 +1,11 @@
 """Schedules: when the platform refreshes on its own, beyond the landing-zone sensors."""
 
-from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
+from dagster import (
+    AssetSelection,
+    Definitions,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
 
 # The job spans the daily partitions, so each run names a day: the schedule below asks for the
 # day that has just ended, and the unpartitioned assets refresh in the same run.
@@ -15,5 +20,4 @@ daily_refresh = build_schedule_from_partitioned_job(
     refresh_everything, name="daily_refresh", hour_of_day=6
 )
 
-JOBS = [refresh_everything]
-SCHEDULES = [daily_refresh]
+defs = Definitions(jobs=[refresh_everything], schedules=[daily_refresh])

@@ -1,20 +1,10 @@
 """The landing-zone sensor: new or re-delivered daily files become runs for exactly their days.
 
-Each tick lists the landing zone's recent window (see `sensors/deliveries.py`), and asks for one
-run per stretch of consecutive days that received files. A run loads those days' files into the
-raw tables and rebuilds what depends on them, in one run, in graph order: the partitioned facts
-for those days, and the unpartitioned marts built on them.
-
-Why a job and not declarative automation: a file is an event with an identity (key and version),
-and a run key made of those identities is what makes "exactly once" hold across ticks, restarts
-and daemon failovers. Automation conditions react to asset state and cannot tell a re-delivered
-file from one already loaded.
-
-Files skipped (temporary uploads, names that are no day, empty files) are logged as warnings on
-the tick, once each (a file for a day not yet begun: on every tick until the day begins), and
-summarised as the tick's skip reason when nothing runs. A landing zone that cannot be listed
-fails the tick with a message; the cursor is not advanced, so the next good tick finds every
-file the failed one missed.
+Each tick lists the landing zone's recent window (sensors/deliveries.py decides what it finds),
+and asks for one run per stretch of consecutive days that received files: the run loads those
+days and rebuilds what depends on them, in graph order. Skipped files are logged on the tick
+once each; a landing zone that cannot be listed fails the tick without moving the cursor. Why a
+sensor with run keys rather than declarative automation: README, "The landing zone".
 """
 
 from __future__ import annotations
@@ -25,6 +15,7 @@ from dagster import (
     AssetKey,
     AssetSelection,
     DefaultSensorStatus,
+    Definitions,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -39,16 +30,17 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from graduated_platform.defs.resources import LandingZone
 from graduated_platform.partitions import FIRST_DAY, daily_partitions
-from ingestion.assets import landing_zone_assets
+from graduated_platform.translators import raw_table_asset_key
+from landing_zone.tables import DAILY_TABLES
 from sensors.deliveries import DayRange, LandingCursor, day_ranges, scan
-from sensors.storage import LandingZone
 
 # Skipped files named in a tick's skip message; the tick's log names every one.
 SKIPS_SHOWN = 20
 
 # What a delivery changes: the landing-zone tables and everything built on them.
-DELIVERED = AssetSelection.assets(*landing_zone_assets.keys).downstream()
+DELIVERED = AssetSelection.assets(*map(raw_table_asset_key, DAILY_TABLES)).downstream()
 
 ingest_landing_zone = define_asset_job(
     "ingest_landing_zone",
@@ -126,5 +118,4 @@ def landing_zone_sensor(
     )
 
 
-JOBS = [ingest_landing_zone]
-SENSORS = [landing_zone_sensor]
+defs = Definitions(jobs=[ingest_landing_zone], sensors=[landing_zone_sensor])

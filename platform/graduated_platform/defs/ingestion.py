@@ -1,13 +1,12 @@
-"""The Dagster assets that run the dlt sources: one multi-asset per source, one asset per table.
+"""The dlt sources as Dagster assets: one multi-asset per source, one asset per raw table.
 
-Every load joins the warehouse pool, so it queues behind any other step writing DuckDB instead
-of failing on the file lock. Every run gets its own dlt working folder: dlt keeps load packages
-and state there, and two runs (say, two partitions) sharing one would drop each other's work.
+Every load joins a pool, so it queues behind any other step writing the warehouse (DuckDB has
+one writer) instead of failing on the file lock. Every run gets its own dlt working folder: two
+runs (say, two partitions) sharing one would drop each other's load packages.
 
-The destination is the `warehouse` resource's (DuckDB locally, Snowflake in production). The
-pipelines given to `@dlt_assets` only name the destination's type, which becomes the assets'
-kind; a run builds its own pipeline from the resource, whose credentials Dagster reads from the
-environment when the run starts.
+The pipelines given to `@dlt_assets` only name the destination's type, which becomes the assets'
+kind; a run builds its own pipeline from the `warehouse` resource, whose credentials Dagster
+reads from the environment when the run starts.
 """
 
 import tempfile
@@ -18,22 +17,32 @@ from datetime import date
 from pathlib import Path
 
 import dlt
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    Definitions,
+    MaterializeResult,
+    MetadataValue,
+)
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.common.configuration.specs import AwsCredentials
 from dlt.common.destination import TDestinationReferenceArg
 from dlt.extract import DltSource
 
 from graduated_platform import settings
+from graduated_platform.checks.freshness import with_freshness_policies
+from graduated_platform.checks.schema_changes import schema_change_checks
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
-from graduated_platform.partitions import DayWindow, daily_partitions, day_window
+from graduated_platform.partitions import daily_partitions, day_window
+from graduated_platform.translators import DAILY_TAG, RawTableTranslator
 from graduated_platform.warehouse import Warehouse
 from ingestion.contracts import explained_violations
-from ingestion.landing_zone import DAILY_TABLES, FileReport, LandingReport, Outcome, landing_zone
+from ingestion.landing_zone import FileReport, LandingReport, Outcome, landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.quarantine import quarantine_table
 from ingestion.shop_db import shop_db
-from ingestion.translator import RawTableTranslator
+from landing_zone.days import DayWindow
+from landing_zone.tables import DAILY_TABLES
 
 # Reference data is unpartitioned; a single-run policy still lets a partition range that
 # includes it (`dagster asset materialize --partition-range`) run as one run.
@@ -114,7 +123,7 @@ def landing_metadata(
 @dlt_assets(
     dlt_source=landing_zone(settings.LANDING_ZONE_URL),
     dlt_pipeline=raw_pipeline("landing_zone"),
-    dagster_dlt_translator=RawTableTranslator(tags={"daily": ""}),
+    dagster_dlt_translator=RawTableTranslator(tags={DAILY_TAG: ""}),
     partitions_def=daily_partitions,
     backfill_policy=ONE_RUN,
     pool=settings.LANDING_LOAD_POOL,
@@ -193,3 +202,8 @@ def product_catalog_assets(
 
 
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
+
+defs = Definitions(
+    assets=with_freshness_policies(INGESTION_ASSETS),
+    asset_checks=schema_change_checks(INGESTION_ASSETS),
+)

@@ -1,4 +1,5 @@
-"""The resources the assets use, by the key each asset function names as a parameter.
+"""The resources the assets use, by the key each asset function names as a parameter, and the
+executor that runs a run's steps.
 
 The same keys in both environments, so the assets never ask which one they run in: locally the
 warehouse is a DuckDB file; in production it is Snowflake, with every connection field taken
@@ -7,13 +8,24 @@ from an environment variable when a run starts (settings.SNOWFLAKE_VARIABLES nam
 
 from typing import Any
 
-from dagster import EnvVar
+import dagster as dg
+from dagster import ConfigurableResource, EnvVar
 from dagster_dlt import DagsterDltResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import dbt_cli
 from graduated_platform.warehouse import DuckDBWarehouse, Warehouse
-from sensors.storage import LandingZone
+from landing_zone.storage import LandingZoneStorage, open_storage
+
+
+class LandingZone(ConfigurableResource):
+    """The folder or bucket the shop delivers to, as the sensor and tests configure it."""
+
+    url: str
+    s3_endpoint_url: str | None = None
+
+    def open(self) -> LandingZoneStorage:
+        return open_storage(self.url, self.s3_endpoint_url)
 
 
 def local_warehouse() -> Warehouse:
@@ -50,3 +62,11 @@ RESOURCES: dict[str, Any] = {
         url=settings.LANDING_ZONE_URL, s3_endpoint_url=settings.S3_ENDPOINT_URL
     ),
 }
+
+defs = dg.Definitions(
+    resources=RESOURCES,
+    # DuckDB has one writer, so steps of a local run could not write in parallel anyway; running
+    # them in one process saves a Python start-up per step. Snowflake takes concurrent writes, so
+    # production runs independent steps in parallel, as many at once as the warehouse pool allows.
+    executor=dg.multiprocess_executor if settings.PRODUCTION else dg.in_process_executor,
+)
