@@ -2,7 +2,7 @@
 
     make bench-backfill     # or: .venv/bin/python bench/backfill.py
 
-Each backfill is `dagster asset materialize --select '*' --partition-range A...B` into a fresh
+Each backfill is `dg launch --assets '*' --partition-range A...B` into a fresh
 warehouse and DAGSTER_HOME over the same landing zone: one dlt load of the range's files and one
 `dbt build` whose incremental models replace the range. The goal: 365 days in at most 3x the
 wall time of one day. A second table measures how the window reaches dbt: as `--vars` (a

@@ -2,7 +2,7 @@
 
     make bench        # or: .venv/bin/python bench/one_day.py [--day 2018-09-01]
 
-The platform: `dagster asset materialize --select '*' --partition DAY` over one day of landing
+The platform: `dg launch --assets '*' --partition DAY` over one day of landing
 files, into a fresh warehouse and DAGSTER_HOME: three dlt loads, then `dbt build` (models and
 their tests).
 The floor: the same files loaded by DuckDB itself (read_csv, plus the small reference tables),
@@ -115,7 +115,7 @@ def main() -> None:
         floor = run_floor(data_dir, floor_dir, models)
 
     print(f"one day ({args.day}): {orders} orders, {len(models)} dbt models")
-    print(f"{'platform: dagster asset materialize, process wall time':<58}{wall:>8.2f} s")
+    print(f"{'platform: dg launch, process wall time':<58}{wall:>8.2f} s")
     print(f"{'platform: the run itself (start to success)':<58}{run_seconds:>8.2f} s")
     for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
         print(f"{'    step ' + step:<58}{seconds:>8.2f} s")

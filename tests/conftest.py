@@ -42,6 +42,16 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
+DG = str(Path(sys.executable).with_name("dg"))
+# The dg project (platform/dg.toml); the repository root is its workspace.
+PROJECT = REPO_ROOT / "platform"
+
+
+def launch_command(select: str, days: str) -> list[str]:
+    """`dg launch` of `select` for one day (`2018-09-01`) or a range (`2018-09-01...2018-09-03`),
+    which runs as one run, in this process: what a user types to materialize from a terminal."""
+    partition = ["--partition-range" if "..." in days else "--partition", days]
+    return [DG, "launch", "--target-path", str(PROJECT), "--assets", select, *partition]
 
 
 @dataclass
@@ -73,12 +83,9 @@ class Platform:
         generate(self.data_dir, date.fromisoformat(start), date.fromisoformat(end))
 
     def start_materialize(self, days: str, select: str = "*") -> subprocess.Popen[str]:
-        """Start `dagster asset materialize` for one day (`2018-09-01`) or a range of days
-        (`2018-09-01...2018-09-03`), which runs as one run."""
-        partition = ["--partition-range" if "..." in days else "--partition", days]
-        command = [DAGSTER, "asset", "materialize", "--select", select, *partition]
+        """Start `dg launch` for one day or a range of days (see `launch_command`)."""
         return subprocess.Popen(
-            [*command, "-m", "graduated_platform.definitions"],
+            launch_command(select, days),
             cwd=REPO_ROOT,
             env=self.env,
             text=True,
@@ -87,7 +94,7 @@ class Platform:
         )
 
     def materialize(self, days: str, select: str = "*") -> str:
-        """Run `dagster asset materialize` as a user would; return its log, fail with it."""
+        """Run `dg launch` as a user would; return its log, fail with it."""
         process = self.start_materialize(days, select)
         log, _ = process.communicate(timeout=600)
         assert process.returncode == 0, log[-5000:]

@@ -1,6 +1,6 @@
 """Backfills span ingestion and dbt, and any order of runs gives the figures the raw files imply.
 
-Every run here is a real `dagster asset materialize` over a real landing zone, warehouse and
+Every run here is a real `dg launch` over a real landing zone, warehouse and
 DAGSTER_HOME. Expected figures are counted from the CSV files with Python's csv module.
 """
 

@@ -8,7 +8,7 @@ its own; a repeated header line is dropped; a BOM, CRLF line ends and trailing b
 as if they were not there.
 
 The fast tests judge files from their bytes. The slow ones run the platform twice, as a user
-would (`dagster asset materialize` over the landing-zone assets): a clean load of six days, then
+would (`dg launch` over the landing-zone assets): a clean load of six days, then
 one run over four days re-delivered with every kind of bad file, on different days and tables.
 Expected rows are read from the files with Python's csv module, never from the warehouse.
 """

@@ -19,7 +19,7 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from dagster._core.events import EngineEventData
 from dagster._core.utils import make_new_run_id
 
-from tests.conftest import DAGSTER, REPO_ROOT, Platform
+from tests.conftest import REPO_ROOT, Platform, launch_command
 from tests.raw_figures import raw_figures
 
 pytestmark = pytest.mark.slow
@@ -85,17 +85,7 @@ def test_a_run_waiting_for_the_warehouse_sleeps_and_stops_on_a_signal(
         log = tmp_path / "waiting.log"
         with log.open("w") as out:
             waiting = subprocess.Popen(
-                [
-                    DAGSTER,
-                    "asset",
-                    "materialize",
-                    "--select",
-                    "*",
-                    "--partition",
-                    "2018-09-01",
-                    "-m",
-                    "graduated_platform.definitions",
-                ],
+                launch_command("*", "2018-09-01"),
                 cwd=REPO_ROOT,
                 env=platform.env,
                 stdout=out,

@@ -32,7 +32,7 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from dagster._core.events import DagsterEventType
 from dagster_graphql import DagsterGraphQLClient
 
-from tests.conftest import DAGSTER, REPO_ROOT, Platform
+from tests.conftest import DAGSTER, DG, REPO_ROOT, Platform, launch_command
 from tests.raw_figures import figures_by_day
 
 pytestmark = pytest.mark.slow
@@ -66,20 +66,11 @@ class Drill:
     sensor_on: bool = False
 
     def cli_run(self, day: str, log_name: str) -> subprocess.Popen[bytes]:
-        """`dagster asset materialize` of the day's partitioned chain, in its own process group
-        (as a shell job is), logging to a file."""
+        """`dg launch` of the day's partitioned chain, in its own process group (as a shell job
+        is), logging to a file."""
         with (self.log.parent / log_name).open("ab") as out:
             return subprocess.Popen(
-                [
-                    DAGSTER,
-                    "asset",
-                    "materialize",
-                    "--select",
-                    "tag:daily",
-                    "--partition",
-                    day,
-                    *LOCATION,
-                ],
+                launch_command("tag:daily", day),
                 cwd=REPO_ROOT,
                 env=self.platform.env,
                 stdout=out,
@@ -176,7 +167,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
     log = root / "dagster_dev.log"
     with log.open("wb") as out:
         dev = subprocess.Popen(
-            [DAGSTER, "dev", *LOCATION, "--host", "127.0.0.1", "--port", str(port)],
+            [DG, "dev", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT,
             env=platform.env,
             stdout=out,

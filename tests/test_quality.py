@@ -1,6 +1,6 @@
 """A bad day stops where it should, with the evidence on its checks; good days stay as they were.
 
-One platform lives through a short story, each step a real `dagster asset materialize` run:
+One platform lives through a short story, each step a real `dg launch` run:
 
 1. four good days are loaded and built: the history the volume check compares with;
 2. a bad day is delivered (`simulator.bad_day`): its items file lacks a column, its orders have
