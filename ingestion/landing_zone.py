@@ -1,43 +1,13 @@
-"""The landing zone: daily CSV drops of orders and items, read by dlt's filesystem source.
+"""The landing zone as a dlt source: each daily table's CSV files, read and validated with pyarrow.
 
-The same code reads a local folder (`file://...`) or a bucket (`s3://...`): only the bucket URL
-changes, with an endpoint in `credentials` for S3-compatible stores. Files are parsed with
-pyarrow and handed to dlt as Arrow tables, which dlt writes straight to parquet load files.
-dlt's default, row-by-row JSON normalisation, was measured at 7-8 s for a 72k-row, 10 MB CSV
-that the Arrow path loads in 0.3-0.7 s.
+The same code reads a folder (`file://...`) or a bucket (`s3://...`). Rows go to dlt as Arrow
+tables, which it writes straight to parquet: dlt's default row-by-row JSON normalisation took
+7-8 s for a 72k-row, 10 MB file that the Arrow path loads in 0.3-0.7 s. A load replaces exactly
+the days it reads (delete-insert on `_landing_date`), so a day loaded twice is never doubled.
 
-Each row carries the day its file belongs to (`_landing_date`, from the file name) and the file
-it came from (`_source_file`). A load reads the files of the days it is asked for and replaces
-exactly those days (delete-insert on `_landing_date`), so loading a day twice, or a re-delivered
-file, never duplicates rows.
-
-Every row is validated on the way in (validation.py): a row with a missing column, an empty
-value or a value that does not read as its type goes to `raw.<table>_quarantine` with the reason
-(quarantine.py), and the rest of the file loads. The schema contract (contracts.py) lets new
-columns land and freezes column types.
-
-A file is the shop's whole statement about its day, so a load takes each file for what it says,
-and warns (logger `ingestion`, shown in the run's log) whenever that is not "here are the day's
-rows". Each rule below leaves the warehouse saying what the landing zone last said about the day
-in a form that could be read, and never loses or doubles a row already loaded:
-
-- *Rows, some or all loadable* (`loaded`): the day is replaced by the file's loadable rows, and
-  its quarantine by the file's rejected rows. A repeated header line is dropped, with a warning.
-- *A header and no rows* (`emptied`): a well-formed statement that the day had no rows. The day
-  is replaced with none (a day-marker row, as the quarantine has, see quarantine.py: dlt's
-  delete-insert only deletes the days present in what it loads), with a warning; the blocking
-  `volume_anomaly` check then holds the day back from the models when the days before had rows.
-- *Rows, none loadable* (`kept`): the file is broken (say, it lacks a column), not a day without
-  rows. Its rows wait in the quarantine, the day keeps the rows loaded before, with a warning,
-  and the blocking `quarantined_rows` check holds the day back.
-- *No header at all* (`skipped`): 0 bytes, or only blank space. That is what a failed or cut-off
-  upload leaves, not something the shop says, so the file is not loaded: the day keeps its rows
-  and its quarantine, with a warning that says how to deliver it again. (The sensor does not
-  even start a run for a 0-byte file.) Also skipped: a header-only file whose header lacks the
-  table's columns, and a file not named after its day.
-
-What happened to each file is also recorded on the asset's materialization (`files_by_outcome`,
-`file_warnings`), for the UI.
+A file is the shop's whole statement about its day: `Outcome` names what a load makes of each
+file (README, "Data", has the table of every kind of file), `LandingReport` collects the outcomes
+and warnings for the run's metadata and log.
 """
 
 from __future__ import annotations

@@ -1,20 +1,10 @@
 """Where the platform reads its environment: every path and switch is decided here, once.
 
-Everything else imports these values; nothing else reads `os.environ`. One variable,
-`PLATFORM_ENV`, switches the platform between its two setups (see docs/production.md):
-
-    concern        local (default, offline)            production
-    warehouse      a DuckDB file under data/           Snowflake
-    landing zone   a folder under data/                an S3 bucket
-    writes         one at a time (DuckDB: one writer)  several at once, up to the pool's limit
-
-The local defaults make a fresh clone work offline: all state lives under the repository's
-`data/` folder. Tests and benchmarks point the whole platform at a temporary folder by setting
-`PLATFORM_DATA_DIR`. Production takes its locations and credentials from the environment
-(`.env.example` lists every variable), and a missing one stops the code location from loading
-with a message that names it, before any run starts. This module never reads a credential: it
-only checks that each one is set. Dagster (`dg.EnvVar`), dbt (`env_var()` in profiles.yml) and
-dlt (its secrets providers) read the values themselves, where they are used.
+Nothing else reads `os.environ`. `PLATFORM_ENV` switches between the local setup (offline, all
+state under `data/` or `PLATFORM_DATA_DIR`) and production (docs/production.md; `.env.example`
+lists every variable). In production a missing variable stops the code location from loading
+with a message that names it. This module never reads a credential, only checks that it is set:
+Dagster (`dg.EnvVar`), dbt (`env_var()`) and dlt (its secrets providers) read the values.
 """
 
 from __future__ import annotations
