@@ -1,12 +1,13 @@
 """Adding a daily landing table is one declaration, proved end to end with a `returns` table.
 
-On a copy of the platform's code, the test does what README's "Add a daily table" says: one
-entry in `landing_zone/tables.py`, then dbt's side (the table in the `raw` source, a staging
-model). It then plays the shop, delivering two days of returns beside the simulator's orders,
-and checks what a user would: the definitions have the raw asset with its checks and freshness
-policy; the sensor's tick asks for a run that covers the new table; that run loads `raw.returns`
-and builds `stg_returns`; the figures equal those counted from the CSV files here, and the row
-that is not a return waits in the quarantine.
+On a copy of the platform's code, the test does what README's "Adding things" says:
+`make daily-table` writes the one entry in `landing_zone/tables.py`, and dbt's side (the table
+in the `raw` source, a staging model). It then plays the shop, delivering two days of returns
+beside the simulator's orders, and checks what a user would: the raw asset has its checks and
+freshness policy; the sensor's tick asks for a run that covers the new table; that run loads
+`raw.returns` and builds `stg_returns`; the figures equal those counted from the CSV files here;
+the row that is not a return waits in the quarantine; a re-delivered returns file alone starts
+a run for its day.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import shutil
 import subprocess
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -34,39 +34,11 @@ pytestmark = pytest.mark.slow
 
 DAYS = (date(2018, 9, 1), date(2018, 9, 2))
 
-DECLARATION = """
-    "returns": pa.schema(
-        [
-            ("id", pa.string()),
-            ("order_id", pa.string()),
-            ("returned_at", pa.timestamp("us")),
-            ("refund", pa.int64()),
-        ]
-    ),
-"""
-
-SOURCE_TABLE = """      - name: returns
-        description: One row per returned order, from the daily `returns/YYYY-MM-DD.csv` files.
-"""
-
-STAGING_MODEL = """{{ config(tags=['daily'], event_time='landed_on') }}
-
-select
-    id as return_id,
-    order_id,
-    returned_at,
-    {{ cents_to_dollars('refund') }} as refund,
-    _landing_date as landed_on
-from {{ source('raw', 'returns') }}
-"""
-
-STAGING_DOCS = """
-  - name: stg_returns
-    description: Returned orders, one row per return, with the refund in dollars.
-    columns:
-      - name: return_id
-        data_tests: [unique, not_null]
-"""
+# What a user types: make daily-table TABLE=returns COLUMNS="..." (README, "Adding things").
+SCAFFOLD = [
+    "-m", "graduated_platform.scaffold_daily_table", "returns",
+    "id:string", "order_id:string", "returned_at:timestamp", "refund:int64",
+]  # fmt: skip
 
 # Runs in the copy: evaluates the sensor once, then runs what it asks for, as the daemon would.
 TICK_AND_RUN = """
@@ -110,22 +82,6 @@ print("REPORT" + json.dumps(report))
 """
 
 
-def insert_before(text: str, marker: str, addition: str) -> str:
-    assert marker in text, f"{marker!r} is gone: update this test and README's steps together"
-    return text.replace(marker, addition + marker, 1)
-
-
-def add_returns_table(root: Path) -> None:
-    """README's "Add a daily table", step by step, on the copy at `root`."""
-    tables = root / "landing_zone" / "tables.py"
-    tables.write_text(insert_before(tables.read_text(), "}\n", DECLARATION.lstrip("\n")))
-    staging = root / "dbt_project" / "models" / "staging"
-    docs = staging / "_staging.yml"
-    text = insert_before(docs.read_text(), "      - name: customers\n", SOURCE_TABLE)
-    docs.write_text(insert_before(text, "\n  - name: stg_order_items", STAGING_DOCS.rstrip("\n")))
-    (staging / "stg_returns.sql").write_text(STAGING_MODEL)
-
-
 def order_ids(data: Path, day: date, count: int) -> list[str]:
     """The first `count` orders the simulator delivered for `day`."""
     with (data / "landing" / file_key("orders", day)).open() as stream:
@@ -144,14 +100,14 @@ def returns_csv(day: date, order_ids: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
-def expected_from_files(landing: Path) -> dict[str, tuple[int, Decimal, int]]:
-    """Per day, from the CSV files alone: returns, refunds in dollars, rows that are no return."""
+def expected_from_files(landing: Path) -> dict[str, tuple[int, int, int]]:
+    """Per day, from the CSV files alone: returns, refunds in cents, rows that are no return."""
     figures = {}
     for day in DAYS:
         with (landing / file_key("returns", day)).open() as stream:
             rows = list(csv.DictReader(stream))
         good = [row for row in rows if row["refund"].isdigit()]
-        refund = sum(Decimal(row["refund"]) for row in good) / 100
+        refund = sum(int(row["refund"]) for row in good)
         figures[day.isoformat()] = (len(good), refund, len(rows) - len(good))
     return figures
 
@@ -165,7 +121,6 @@ def test_a_new_daily_table_is_one_declaration_from_file_to_staging_model(tmp_pat
             ignore=shutil.ignore_patterns("target", "logs", ".venv", "__pycache__"),
             symlinks=True,
         )
-    add_returns_table(code)
 
     data, home = tmp_path / "data", tmp_path / "dagster_home"
     home.mkdir()
@@ -193,6 +148,7 @@ def test_a_new_daily_table_is_one_declaration_from_file_to_staging_model(tmp_pat
     def tick_and_run(cursor: str) -> dict:
         return json.loads(python("-c", TICK_AND_RUN, cursor).split("REPORT", 1)[1])
 
+    python(*SCAFFOLD)
     python("-m", "graduated_platform.dbt_manifest")
     report = tick_and_run("")
     assert report["checks"] == ["column_schema_change", "quarantined_rows", "volume_anomaly"]
@@ -224,7 +180,7 @@ def assert_staging_equals_files(data: Path) -> None:
                 "from raw.returns_quarantine group by 1"
             ).fetchall()
         )
-    assert {day: (rows, Decimal(str(refund))) for day, rows, refund in staged} == {
+    assert {day: (rows, refund) for day, rows, refund in staged} == {
         day: (rows, refund) for day, (rows, refund, _) in expected.items()
     }
     assert quarantined == {day: bad for day, (_, _, bad) in expected.items()}
