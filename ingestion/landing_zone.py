@@ -225,7 +225,7 @@ def landing_zone(
     credentials: AwsCredentials | None = None,
     report: LandingReport | None = None,
 ) -> list[DltResource]:
-    """Orders and items, delivered as one CSV file per table per day; `days` picks which.
+    """Every table of `landing_zone.tables`, delivered as one CSV file per day; `days` picks which.
 
     `credentials` reach a bucket (the endpoint, for S3-compatible stores); the keys themselves
     come from boto3's chain (environment, profile, role), which dlt falls back to. `report`, if

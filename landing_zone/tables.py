@@ -3,7 +3,8 @@
 This is the one declaration a new daily table needs. From it the dlt source reads and validates
 `<table>/<YYYY-MM-DD>.csv` into `raw.<table>` (with its quarantine), the sensor watches the
 table's folder, and the raw asset gets its partitions, checks and freshness policy. dbt then
-declares the table as a source and gives it a staging model (README, "Add a daily table").
+declares the table as a source and gives it a staging model. `make daily-table` writes all
+three (README, "Adding things").
 """
 
 import pyarrow as pa

@@ -21,12 +21,15 @@ from landing_zone.storage import LandingZoneStorage, LandingZoneUnavailable, ope
 from simulator.generate import daily_drop, drop_files
 from simulator.shop import customers
 
+# simulator/deliver.py -> the repository root
+REPOSITORY = Path(__file__).resolve().parents[1]
+
 
 def watched_landing_zone() -> LandingZoneStorage:
-    """The landing zone the platform watches, from the same variables it reads: LANDING_ZONE_URL,
-    else the `landing` folder of PLATFORM_DATA_DIR (`data/`); S3_ENDPOINT_URL for a bucket
-    outside AWS."""
-    data_dir = Path(os.environ.get("PLATFORM_DATA_DIR") or "data")
+    """The landing zone the platform watches, told by the variables the platform is given:
+    LANDING_ZONE_URL, else the `landing` folder of PLATFORM_DATA_DIR (the repository's `data/`
+    by default); S3_ENDPOINT_URL for a bucket outside AWS."""
+    data_dir = Path(os.environ.get("PLATFORM_DATA_DIR") or REPOSITORY / "data")
     url = os.environ.get("LANDING_ZONE_URL") or str(data_dir / "landing")
     return open_storage(url, os.environ.get("S3_ENDPOINT_URL") or None)
 

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from landing_zone.files import file_key
 from landing_zone.storage import FolderStorage
+from landing_zone.tables import DAILY_TABLES
 from simulator.shop import MENU, STORES, Customer, Store, customers, open_stores
 
-ORDER_COLUMNS = ("id", "customer", "ordered_at", "store_id", "subtotal", "tax_paid", "order_total")
-ITEM_COLUMNS = ("id", "order_id", "sku")
+ORDER_COLUMNS = tuple(DAILY_TABLES["orders"].names)
+ITEM_COLUMNS = tuple(DAILY_TABLES["items"].names)
 JAFFLES = tuple(p for p in MENU if p.type == "jaffle")
 DRINKS = tuple(p for p in MENU if p.type == "beverage")
 

@@ -44,9 +44,12 @@ SCAFFOLD = [
 TICK_AND_RUN = """
 import json, sys
 from dagster import DagsterInstance, build_sensor_context
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG as END, ASSET_PARTITION_RANGE_START_TAG as START,
+)
 from graduated_platform import settings
 from graduated_platform.definitions import defs
-from graduated_platform.defs.resources import LandingZone
+from graduated_platform.landing_zone_resource import LandingZone
 from graduated_platform.defs.sensors import ingest_landing_zone, landing_zone_sensor
 
 instance = DagsterInstance.get()
@@ -57,11 +60,11 @@ context = build_sensor_context(
 )
 result = landing_zone_sensor(context)
 job = defs.get_job_def(ingest_landing_zone.name)
-report = {"requests": [], "successes": [], "cursor": result.cursor}
+report = {"requests": [], "successes": [], "errors": [], "cursor": result.cursor}
 for request in result.run_requests:
     keys = [key.to_user_string() for key in request.asset_selection]
     days = request.partition_key or "...".join(
-        request.tags[f"dagster/asset_partition_range_{end}"] for end in ("start", "end")
+        request.tags[tag] for tag in (START, END)
     )
     report["requests"].append({"days": days, "assets": keys})
     outcome = job.execute_in_process(
@@ -69,7 +72,7 @@ for request in result.run_requests:
         partition_key=request.partition_key, raise_on_error=False,
     )
     report["successes"].append(outcome.success)
-    report["errors"] = [
+    report["errors"] += [
         event.event_specific_data.error.to_string()
         for event in outcome.all_events
         if event.is_step_failure

@@ -63,6 +63,7 @@ def test_the_import_contracts_hold():
         ("sensors/deliveries.py", "import ingestion.landing_zone"),
         ("landing_zone/files.py", "import sensors.deliveries"),
         ("simulator/deliver.py", "from graduated_platform import settings"),
+        ("sensors/deliveries.py", "import simulator.shop"),
     ],
 )
 def test_an_import_against_the_architecture_fails_lint(

@@ -10,7 +10,7 @@ next run, started right away by the same path (the UI's for the sensor: a sensor
 only for new files), must succeed within 2 minutes, with no manual step. The marts are then
 compared with figures counted from the day's CSV files: no row lost, none duplicated.
 
-One `dagster dev` (webserver, daemon, code server) on loopback serves the whole module. Each
+One `dg dev` (webserver, daemon, code server) on loopback serves the whole module. Each
 case prints its recovery time, from the signal to the next run's success.
 """
 

@@ -17,8 +17,8 @@ import pytest
 from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context
 
 from graduated_platform.definitions import defs
-from graduated_platform.defs.resources import LandingZone
 from graduated_platform.defs.sensors import landing_zone_sensor
+from graduated_platform.landing_zone_resource import LandingZone
 from landing_zone.storage import LandingZoneUnavailable
 from simulator.s3_server import LoopbackS3, loopback_s3
 

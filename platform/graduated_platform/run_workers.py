@@ -4,21 +4,21 @@ This is the platform's one module on Dagster's private API (Dagster 1.13); `inst
 by `definitions.py`, and `tests/test_run_workers.py` fails loudly if the installed Dagster changes
 what it relies on. Why it exists, with the places in Dagster's source:
 
-1. **Nobody checks a run started from the CLI.** `dagster asset materialize` runs the steps in
-   its own process (`_cli/asset.py`, `execute_job`). The daemon's run monitoring asks the run
-   launcher whether a STARTED run's worker is alive (`_daemon/monitoring/run_monitoring.py:121`),
-   but the `DefaultRunLauncher` says it cannot tell (`supports_check_run_worker_health` is False,
-   `_core/launcher/base.py:94`). A run launched from the UI or a sensor is watched by the code
-   server that started its worker, which fails the run when the worker dies
-   (`_grpc/server.py:584`, `_check_for_orphaned_runs`); a CLI run has no such parent. So a CLI
-   run killed with SIGKILL stays STARTED forever, keeps its `warehouse` slot (the daemon frees
-   slots only of finished runs, `_daemon/monitoring/concurrency.py:35`) and, with
-   `max_concurrent_runs: 1`, also keeps the daemon from launching any queued run.
-   `LocalRunLauncher` is the `DefaultRunLauncher` plus that check: every run's worker records
-   its pid in an engine event (`Executing steps in process (pid: N)` from the CLI,
-   `Started process for run (pid: N)` from a code server), and a run whose process is gone is
-   failed by run monitoring at its next poll. It is a local launcher: it looks at this machine's
-   processes, so production (workers in other containers or pods) keeps Dagster's own.
+1. **Nobody checks a run started from the CLI.** `dg launch` (`dagster asset materialize`) runs the
+   steps in its own process (`_cli/asset.py`, `execute_job`). The daemon's run monitoring asks the
+   run launcher whether a STARTED run's worker is alive
+   (`_daemon/monitoring/run_monitoring.py:121`), but the `DefaultRunLauncher` says it cannot tell
+   (`supports_check_run_worker_health` is False, `_core/launcher/base.py:94`). A run launched from
+   the UI or a sensor is watched by the code server that started its worker, which fails the run
+   when the worker dies (`_grpc/server.py:584`, `_check_for_orphaned_runs`); a CLI run has no such
+   parent. So a CLI run killed with SIGKILL stays STARTED forever, keeps its `warehouse` slot (the
+   daemon frees slots only of finished runs, `_daemon/monitoring/concurrency.py:35`) and, with
+   `max_concurrent_runs: 1`, also keeps the daemon from launching any queued run. `LocalRunLauncher`
+   is the `DefaultRunLauncher` plus that check: every run's worker records its pid in an engine
+   event (`Executing steps in process (pid: N)` from the CLI, `Started process for run (pid: N)`
+   from a code server), and a run whose process is gone is failed by run monitoring at its next
+   poll. It is a local launcher: it looks at this machine's processes, so production (workers in
+   other containers or pods) keeps Dagster's own.
 
 2. **A run waiting for a pool slot spins a core and ignores SIGINT/SIGTERM.** The in-process
    executor loops `get_next_step` / `sleep_til_ready`

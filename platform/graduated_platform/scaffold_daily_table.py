@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from graduated_platform.settings import DBT_PROJECT_DIR, REPO_ROOT
+import yaml
 
 # Column types a landing file's values are validated against, by the name a user writes.
 TYPES = {
@@ -24,9 +24,13 @@ TYPES = {
     "timestamp": 'pa.timestamp("us")',
     "date": "pa.date32()",
 }
-TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+# platform/graduated_platform/scaffold_daily_table.py -> the repository root. Not from settings:
+# a scaffold edits source files, whatever environment the platform would run in.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLES_MODULE = REPO_ROOT / "landing_zone" / "tables.py"
-STAGING = DBT_PROJECT_DIR / "models" / "staging"
+STAGING = REPO_ROOT / "dbt_project" / "models" / "staging"
+STAGING_DOCS = STAGING / "_staging.yml"
 
 
 class ScaffoldError(ValueError):
@@ -37,7 +41,7 @@ def parse_columns(specs: list[str]) -> list[tuple[str, str]]:
     columns = []
     for spec in specs:
         name, _, type_name = spec.partition(":")
-        if not TABLE_NAME.fullmatch(name) or type_name not in TYPES:
+        if not IDENTIFIER.fullmatch(name) or type_name not in TYPES:
             raise ScaffoldError(
                 f"column {spec!r} is not NAME:TYPE with TYPE one of {', '.join(TYPES)}, "
                 "e.g. refund:int64"
@@ -45,7 +49,26 @@ def parse_columns(specs: list[str]) -> list[tuple[str, str]]:
         columns.append((name, type_name))
     if not columns:
         raise ScaffoldError('give the table\'s columns, e.g. COLUMNS="id:string refund:int64"')
+    names = [name for name, _ in columns]
+    if len(set(names)) < len(names):
+        raise ScaffoldError(f"a column is named twice in {' '.join(names)}")
     return columns
+
+
+def raw_tables() -> set[str]:
+    """The tables dbt already reads from the warehouse's raw dataset."""
+    sources = yaml.safe_load(STAGING_DOCS.read_text())["sources"]
+    return {table["name"] for source in sources for table in source["tables"]}
+
+
+def check_table_name(table: str) -> None:
+    if not IDENTIFIER.fullmatch(table) or "__" in table or table.endswith("_quarantine"):
+        raise ScaffoldError(
+            f"table name {table!r}: use lower case letters, digits and single underscores, not "
+            "ending in _quarantine (dlt names child tables with __, quarantines with _quarantine)"
+        )
+    if table in raw_tables() or (STAGING / f"stg_{table}.sql").exists():
+        raise ScaffoldError(f"raw.{table} exists already (in {STAGING_DOCS}): pick another name")
 
 
 def declaration(table: str, columns: list[tuple[str, str]]) -> str:
@@ -83,22 +106,20 @@ def insert_after(text: str, marker: str, addition: str, where: Path) -> str:
 
 def scaffold(table: str, columns: list[tuple[str, str]]) -> list[Path]:
     """Write the table's declaration and dbt files; returns the files written."""
-    if not TABLE_NAME.fullmatch(table):
-        raise ScaffoldError(f"table name {table!r}: use lower case letters, digits and _")
+    check_table_name(table)
     model = STAGING / f"stg_{table}.sql"
     tables = TABLES_MODULE.read_text()
-    if f'"{table}":' in tables or model.exists():
-        raise ScaffoldError(f"{table} is already declared in {TABLES_MODULE} or has {model}")
-    docs_path = STAGING / "_staging.yml"
+    if f'"{table}":' in tables:
+        raise ScaffoldError(f"{table} is already declared in {TABLES_MODULE}")
     source, model_docs = staging_docs(table, columns)
-    docs = insert_after(docs_path.read_text(), "    tables:\n", source, docs_path)
-    docs = insert_after(docs, "models:\n", model_docs, docs_path)
+    docs = insert_after(STAGING_DOCS.read_text(), "    tables:\n", source, STAGING_DOCS)
+    docs = insert_after(docs, "models:\n", model_docs, STAGING_DOCS)
     opening = "DAILY_TABLES: dict[str, pa.Schema] = {\n"
     tables = insert_after(tables, opening, declaration(table, columns), TABLES_MODULE)
     TABLES_MODULE.write_text(tables)
-    docs_path.write_text(docs)
+    STAGING_DOCS.write_text(docs)
     model.write_text(staging_model(table, columns))
-    return [TABLES_MODULE, docs_path, model]
+    return [TABLES_MODULE, STAGING_DOCS, model]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,10 +1,11 @@
 """Where the platform reads its environment: every path and switch is decided here, once.
 
-Nothing else reads `os.environ`. `PLATFORM_ENV` switches between the local setup (offline, all
-state under `data/` or `PLATFORM_DATA_DIR`) and production (docs/production.md; `.env.example`
-lists every variable). In production a missing variable stops the code location from loading
-with a message that names it. This module never reads a credential, only checks that it is set:
-Dagster (`dg.EnvVar`), dbt (`env_var()`) and dlt (its secrets providers) read the values.
+Nothing else in the platform reads `os.environ`. `PLATFORM_ENV` switches between the local
+setup (offline, all state under `data/` or `PLATFORM_DATA_DIR`) and production
+(docs/production.md; `.env.example` lists every variable). In production a missing variable
+stops the code location from loading with a message that names it. This module never reads a
+credential, only checks that it is set: Dagster (`dg.EnvVar`), dbt (`env_var()`) and dlt (its
+secrets providers) read the values.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH") or "target")
 # instance config: 1 in platform/dagster.yaml, because DuckDB allows a single writer; wider in
 # platform/dagster-production.yaml, because Snowflake takes concurrent writes. Likewise the
 # steps of one run execute one after another locally, and in parallel in production
-# (definitions.py picks the executor from PRODUCTION).
+# (defs/resources.py picks the executor from PRODUCTION).
 WAREHOUSE_POOL = "warehouse"
 
 # The landing-zone loads merge through one dlt staging dataset (`raw_staging`), so two of them

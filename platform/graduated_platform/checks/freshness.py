@@ -1,6 +1,6 @@
 """Freshness: how recently each asset people rely on must have been updated.
 
-Dagster evaluates freshness policies itself (its freshness daemon runs under `dagster dev` and
+Dagster evaluates freshness policies itself (its freshness daemon runs under `dg dev` and
 in production), shows each asset's state (pass, warn, fail) in the UI and can alert on it; no
 check needs scheduling. `FreshnessPolicy.time_window` and `.cron` are the current API: the old
 `FreshnessPolicy(maximum_lag_minutes=...)` and the freshness checks built by

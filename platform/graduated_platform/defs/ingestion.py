@@ -45,7 +45,7 @@ from landing_zone.days import DayWindow
 from landing_zone.tables import DAILY_TABLES
 
 # Reference data is unpartitioned; a single-run policy still lets a partition range that
-# includes it (`dagster asset materialize --partition-range`) run as one run.
+# includes it (`dg launch --partition-range`) run as one run.
 ONE_RUN = BackfillPolicy.single_run()
 
 

@@ -8,24 +8,13 @@ from an environment variable when a run starts (settings.SNOWFLAKE_VARIABLES nam
 
 from typing import Any
 
-import dagster as dg
-from dagster import ConfigurableResource, EnvVar
+from dagster import Definitions, EnvVar, in_process_executor, multiprocess_executor
 from dagster_dlt import DagsterDltResource
 
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import dbt_cli
+from graduated_platform.landing_zone_resource import LandingZone
 from graduated_platform.warehouse import DuckDBWarehouse, Warehouse
-from landing_zone.storage import LandingZoneStorage, open_storage
-
-
-class LandingZone(ConfigurableResource):
-    """The folder or bucket the shop delivers to, as the sensor and tests configure it."""
-
-    url: str
-    s3_endpoint_url: str | None = None
-
-    def open(self) -> LandingZoneStorage:
-        return open_storage(self.url, self.s3_endpoint_url)
 
 
 def local_warehouse() -> Warehouse:
@@ -63,10 +52,10 @@ RESOURCES: dict[str, Any] = {
     ),
 }
 
-defs = dg.Definitions(
+defs = Definitions(
     resources=RESOURCES,
     # DuckDB has one writer, so steps of a local run could not write in parallel anyway; running
     # them in one process saves a Python start-up per step. Snowflake takes concurrent writes, so
     # production runs independent steps in parallel, as many at once as the warehouse pool allows.
-    executor=dg.multiprocess_executor if settings.PRODUCTION else dg.in_process_executor,
+    executor=multiprocess_executor if settings.PRODUCTION else in_process_executor,
 )

@@ -30,7 +30,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from graduated_platform.defs.resources import LandingZone
+from graduated_platform.landing_zone_resource import LandingZone
 from graduated_platform.partitions import FIRST_DAY, daily_partitions
 from graduated_platform.translators import raw_table_asset_key
 from landing_zone.tables import DAILY_TABLES
