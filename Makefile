@@ -111,6 +111,7 @@ bench: setup dbt-manifest
 	python bench/one_day.py
 	python bench/backfill.py
 	python bench/sensor.py
+	python bench/incremental_strategy.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -86,12 +86,11 @@ def load_raw(work: Path, last: date) -> Path:
     env = {**os.environ, "PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
     subprocess.run(
         [
-            BIN / "dagster",
-            "asset",
-            "materialize",
-            "-m",
-            "graduated_platform.definitions",
-            "--select",
+            BIN / "dg",
+            "launch",
+            "--target-path",
+            REPO_ROOT / "platform",
+            "--assets",
             "group:ingestion",
             "--partition-range",
             f"{FIRST_DAY}...{last}",
