@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from graduated_platform.definitions import defs
-from tests.conftest import DG, PROJECT, REPO_ROOT
+from tests.conftest import DAGSTER, DG, PROJECT, REPO_ROOT
 
 LINT_IMPORTS = str(Path(DG).with_name("lint-imports"))
 
@@ -27,6 +27,14 @@ def test_dg_check_defs_passes_from_the_repository_root(tmp_path: Path):
     result = run([DG, "check", "defs"], REPO_ROOT, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_workspace_file_still_loads_for_dagster_commands(tmp_path: Path):
+    # deploy/ and older habits use `-w workspace.yaml`; it names the same code location.
+    result = run([DAGSTER, "definitions", "validate", "-w", "workspace.yaml"], REPO_ROOT, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "All code locations passed validation" in result.stdout + result.stderr
 
 
 @pytest.mark.slow
