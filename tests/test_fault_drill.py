@@ -38,7 +38,7 @@ from tests.raw_figures import figures_by_day
 pytestmark = pytest.mark.slow
 
 DAYS = ["2018-09-01", "2018-09-02"]
-LOCATION = ["-m", "graduated_platform.definitions"]
+LOCATION = ["-w", str(REPO_ROOT / "workspace.yaml")]
 JOB = "ingest_landing_zone"
 RECOVERY_LIMIT = 120  # seconds: the "the next run succeeds within 2 minutes"
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
