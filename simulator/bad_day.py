@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from landing_zone.files import file_key
 from landing_zone.storage import LandingZoneStorage, LandingZoneUnavailable
 from simulator.deliver import next_day, watched_landing_zone, write_day
 from simulator.generate import ITEM_COLUMNS, ORDER_COLUMNS, csv_bytes, daily_drop
@@ -50,11 +51,9 @@ class DayFiles:
 
     def by_key(self, day: date) -> dict[str, bytes]:
         """The files by their key in the landing zone."""
-        name = f"{day.isoformat()}.csv"
-        return {
-            f"items/{name}": csv_bytes(tuple(self.item_columns), [tuple(r) for r in self.items]),
-            f"orders/{name}": csv_bytes(tuple(self.order_columns), [tuple(r) for r in self.orders]),
-        }
+        items = csv_bytes(tuple(self.item_columns), [tuple(row) for row in self.items])
+        orders = csv_bytes(tuple(self.order_columns), [tuple(row) for row in self.orders])
+        return {file_key("items", day): items, file_key("orders", day): orders}
 
 
 def good_day(day: date, seed: int = 0) -> DayFiles:

@@ -44,9 +44,6 @@ SCAFFOLD = [
 TICK_AND_RUN = """
 import json, sys
 from dagster import DagsterInstance, build_sensor_context
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG as END, ASSET_PARTITION_RANGE_START_TAG as START,
-)
 from graduated_platform import settings
 from graduated_platform.definitions import defs
 from graduated_platform.landing_zone_resource import LandingZone
@@ -63,9 +60,8 @@ job = defs.get_job_def(ingest_landing_zone.name)
 report = {"requests": [], "successes": [], "errors": [], "cursor": result.cursor}
 for request in result.run_requests:
     keys = [key.to_user_string() for key in request.asset_selection]
-    days = request.partition_key or "...".join(
-        request.tags[tag] for tag in (START, END)
-    )
+    span = request.partition_key_range
+    days = request.partition_key or f"{span.start}...{span.end}"
     report["requests"].append({"days": days, "assets": keys})
     outcome = job.execute_in_process(
         instance=instance, tags=request.tags, asset_selection=request.asset_selection,

@@ -4,7 +4,8 @@ Each tick lists the landing zone's recent window (sensors/deliveries.py decides 
 and asks for one run per stretch of consecutive days that received files: the run loads those
 days and rebuilds what depends on them, in graph order. Skipped files are logged on the tick
 once each; a landing zone that cannot be listed fails the tick without moving the cursor. Why a
-sensor with run keys rather than declarative automation: README, "The landing zone".
+sensor with run keys rather than declarative automation: README, "The landing zone and its
+sensor".
 """
 
 from __future__ import annotations
