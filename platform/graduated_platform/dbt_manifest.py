@@ -16,6 +16,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from graduated_platform import settings
+from graduated_platform.dbt_resource import DbtCli
 
 DBT_PROJECT = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
@@ -29,7 +30,8 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 def dbt_cli(project: DbtProject = DBT_PROJECT) -> DbtCliResource:
-    return DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+    # DbtCliResource's own __init__ takes the DbtProject; mypy types a subclass's from its fields.
+    return DbtCli(project_dir=project, dbt_executable=DBT_EXECUTABLE)  # type: ignore[arg-type]
 
 
 class MissingManifestError(FileNotFoundError):

@@ -16,6 +16,7 @@ from graduated_platform import settings
 from graduated_platform.checks.failing_rows import read_failing_test_queries, with_failing_rows
 from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
+from graduated_platform.dbt_resource import keep_partial_parse
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import day_window
 from graduated_platform.translators import DAILY_TAG, DbtModelTranslator, is_daily
@@ -75,6 +76,7 @@ def jaffle_shop_models(
     # Read the warehouse only once dbt has exited: DuckDB has one writer, and it is dbt until
     # then. Partitioned models get their rows per day, failed tests a sample of failing rows.
     events = list(invocation.stream())
+    keep_partial_parse(invocation, DBT_PROJECT)
     failing = read_failing_test_queries(invocation)
     yield from with_failing_rows(with_rows_by_day(events, window, warehouse), failing, warehouse)
     # Fail the step only now, so what dbt did build is recorded before the error.
