@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from graduated_platform.definitions import defs
@@ -55,6 +56,24 @@ def test_dg_list_defs_lists_every_definition_the_code_location_has(tmp_path: Pat
     assert {"landing_zone_sensor", "daily_refresh"} <= {
         item["name"] for item in listed["sensors"] + listed["schedules"]
     }
+
+
+def names(repository, kind: str) -> set[str]:
+    members = getattr(repository, kind)
+    return {member.name for member in (members() if callable(members) else members)}
+
+
+def test_the_defs_folder_loads_what_load_from_defs_folder_loads():
+    # definitions.py builds the defs/ folder's tree without dg's component catalogue (its
+    # docstring says why); what the code location holds must not differ from dg's own loader.
+    full = dg.load_from_defs_folder(path_within_project=PROJECT / "graduated_platform")
+    ours, theirs = defs.get_repository_def(), full.get_repository_def()
+    assert ours.asset_graph.get_all_asset_keys() == theirs.asset_graph.get_all_asset_keys()
+    assert ours.asset_graph.asset_check_keys == theirs.asset_graph.asset_check_keys
+    for kind in ("sensor_defs", "schedule_defs", "get_all_jobs"):
+        assert names(ours, kind) == names(theirs, kind)
+    assert set(defs.resources or {}) == set(full.resources or {})
+    assert defs.executor is full.executor
 
 
 def test_the_import_contracts_hold():
