@@ -17,6 +17,10 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does: behind a TLS-inspecting proxy, uv's own
 # bundled roots would refuse the registry.
 export UV_SYSTEM_CERTS := 1
+# Compile every package to bytecode once, at install. Python otherwise compiles each module on
+# first import, and on every import where PYTHONDONTWRITEBYTECODE is set (some CI and container
+# images set it): loading the definitions took 12 s of CPU that way against 3.7 s from bytecode.
+export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 # Where the platform keeps its state (settings.py reads the same variable); absolute, so every
