@@ -18,12 +18,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import unquote, urlparse
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 
 @dataclass(frozen=True)
@@ -97,9 +93,11 @@ class S3Storage:
 
     # A tick must fail in seconds, well inside Dagster's 60 s sensor limit, when the endpoint is
     # down: short timeouts, a few retries.
-    CLIENT_CONFIG = Config(
-        connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"}
-    )
+    CLIENT_CONFIG: ClassVar[dict[str, Any]] = {
+        "connect_timeout": 5,
+        "read_timeout": 20,
+        "retries": {"max_attempts": 3, "mode": "standard"},
+    }
 
     def __init__(self, bucket: str, prefix: str, endpoint_url: str | None = None) -> None:
         self.bucket = bucket
@@ -107,9 +105,16 @@ class S3Storage:
         self.endpoint_url = endpoint_url
         self.url = f"s3://{bucket}/{self.prefix}"
         self.list_calls = 0
+        # Imported here: boto3 takes 0.3 s to import, which every process that loads the
+        # platform's definitions would pay for a landing zone that is a folder.
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self.client_errors = (BotoCoreError, ClientError)
         # A session per storage: boto3's default session is not safe to share across threads.
         self.client: Any = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url, config=self.CLIENT_CONFIG
+            "s3", endpoint_url=endpoint_url, config=Config(**self.CLIENT_CONFIG)
         )
 
     def list_after(self, prefix: str, start_after: str | None) -> Iterator[LandingObject]:
@@ -125,14 +130,14 @@ class S3Storage:
                         version=item["ETag"].strip('"'),
                         size=item["Size"],
                     )
-        except (BotoCoreError, ClientError) as error:
+        except self.client_errors as error:
             raise self.unavailable("list", error) from error
 
     def write(self, key: str, data: bytes) -> None:
         # An S3 PUT is atomic: the object appears whole, or not at all.
         try:
             self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
-        except (BotoCoreError, ClientError) as error:
+        except self.client_errors as error:
             raise self.unavailable("write to", error) from error
 
     def unavailable(self, action: str, error: Exception) -> LandingZoneUnavailable:
