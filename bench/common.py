@@ -1,4 +1,5 @@
-"""What the benchmarks share: a throwaway platform on disk, and timing a real run of it."""
+"""What the benchmarks share: a throwaway platform on disk, timing a real run of it, and timing
+the embedded baseline (bench/embedded.py) over the same input files."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import duckdb
 from dagster import DagsterInstance
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# The line bench/embedded.py prints its step timings under. Not imported from it: that would
+# import dbt and dlt into every bench process for one string.
+EMBEDDED_TIMINGS = "embedded timings"
 
 
 @dataclass
@@ -50,3 +56,80 @@ def materialize(data_dir: Path, dagster_home: Path, partitions: list[str]) -> Ru
         for stat in instance.get_run_step_stats(record.dagster_run.run_id)
     }
     return RunTimes(process, (record.end_time or 0) - (record.start_time or 0), steps)
+
+
+@dataclass
+class EmbeddedTimes:
+    process: float  # the whole script, in a fresh interpreter: imports included
+    steps: dict[str, float]  # as the script printed them
+
+
+def fresh_embedded_data_dir(inputs: Path, data_dir: Path) -> None:
+    """A data folder holding `inputs`' landing files, shop database and product catalogue (hard
+    links: the very same files), and nothing else: no warehouse, dlt state or dbt artifacts."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    for folder in ("landing", "shop"):
+        shutil.copytree(inputs / folder, data_dir / folder, copy_function=os.link)
+
+
+def run_embedded(inputs: Path, data_dir: Path, start: date, end: date) -> EmbeddedTimes:
+    """Time bench/embedded.py over days start..end (both included) as a command, like
+    `materialize` times the platform's, into a fresh data folder of its own."""
+    fresh_embedded_data_dir(inputs, data_dir)
+    command = [
+        sys.executable,
+        str(REPO_ROOT / "bench" / "embedded.py"),
+        "--data-dir",
+        str(data_dir),
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [*command, "--start", start.isoformat(), "--end", end.isoformat()],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    process = time.perf_counter() - started
+    timings = result.stdout.rsplit(EMBEDDED_TIMINGS, 1)[1].splitlines()[1:]
+    steps = {
+        step.strip(): float(seconds)
+        for step, seconds in (line.rsplit(maxsplit=2)[:2] for line in timings)
+        if step.strip() != "total"
+    }
+    return EmbeddedTimes(process, steps)
+
+
+def row_counts(warehouse: Path) -> dict[str, int]:
+    """Rows in every table and view of the raw, staging and marts schemas."""
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        relations = db.sql(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'staging', 'marts') order by all"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": db.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            for schema, name in relations
+        }
+
+
+class BaselineMismatch(AssertionError):
+    """The embedded baseline and the platform did not build the same warehouse."""
+
+
+def same_row_counts(platform: Path, embedded: Path) -> int:
+    """Fail unless both warehouses hold the same tables with the same rows; a baseline that did
+    less work would make the orchestrator look cheaper or dearer than it is. Returns how many
+    tables were compared."""
+    ours, theirs = row_counts(platform), row_counts(embedded)
+    differences = [
+        f"{table}: platform {ours.get(table, 'missing')}, embedded {theirs.get(table, 'missing')}"
+        for table in sorted(ours.keys() | theirs.keys())
+        if ours.get(table) != theirs.get(table)
+    ]
+    if differences or not ours:
+        raise BaselineMismatch(
+            f"the platform's warehouse {platform} and the embedded baseline's {embedded} differ:\n"
+            + "\n".join(differences or ["no tables at all"])
+        )
+    return len(ours)
