@@ -7,7 +7,11 @@ files, into a fresh warehouse and DAGSTER_HOME: three dlt loads, then `dbt build
 their tests).
 The floor: the same files loaded by DuckDB itself (read_csv, plus the small reference tables),
 then the same model SQL, as dbt compiled it, run directly in DuckDB in dependency order.
-Both are timed on this machine, now; the ratio is what orchestration, dlt and dbt cost on top.
+The embedded baseline: bench/embedded.py, the same dlt sources and dbt project run by a plain
+script without Dagster, as a command over the same files into a warehouse of its own; the two
+warehouses must then hold the same rows in every raw, staging and mart table.
+All are timed on this machine, now: the ratio to the floor is what orchestration, dlt and dbt
+cost on top; the ratio to the embedded script is what the orchestrator costs.
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BIN, REPO_ROOT, fresh_instance, materialize
+from bench.common import (
+    BIN,
+    REPO_ROOT,
+    fresh_instance,
+    materialize,
+    run_embedded,
+    same_row_counts,
+)
 from simulator.generate import generate
 
 
@@ -111,6 +122,10 @@ def main() -> None:
 
         times = materialize(data_dir, dagster_home, ["--partition", args.day.isoformat()])
         wall, run_seconds, steps = times.process, times.run, times.steps
+        embedded = run_embedded(data_dir, work / "embedded", args.day, args.day)
+        tables = same_row_counts(
+            data_dir / "warehouse.duckdb", work / "embedded" / "warehouse.duckdb"
+        )
         models = compiled_models(data_dir, work / "dbt_target")
         floor = run_floor(data_dir, floor_dir, models)
 
@@ -121,6 +136,16 @@ def main() -> None:
         print(f"{'    step ' + step:<58}{seconds:>8.2f} s")
     print(f"{'floor: DuckDB read_csv + compiled model SQL, one process':<58}{floor:>8.2f} s")
     print(f"ratio, run / floor: {run_seconds / floor:.1f}x   process / floor: {wall / floor:.1f}x")
+    print(f"{'embedded: bench/embedded.py, process wall time':<58}{embedded.process:>8.2f} s")
+    for step, seconds in embedded.steps.items():
+        print(f"{'    step ' + step:<58}{seconds:>8.2f} s")
+    startup = embedded.process - sum(embedded.steps.values())
+    print(f"{'    python start-up and imports':<58}{startup:>8.2f} s")
+    print(
+        f"ratio, run / embedded: {run_seconds / embedded.process:.1f}x   "
+        f"process / embedded: {wall / embedded.process:.1f}x   "
+        f"(same rows in all {tables} raw, staging and mart tables)"
+    )
 
 
 if __name__ == "__main__":
