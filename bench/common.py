@@ -27,6 +27,7 @@ class RunTimes:
     process: float  # the whole `dg launch` command
     run: float  # the run itself, start to success, as Dagster recorded it
     steps: dict[str, float]
+    events: int  # what Dagster wrote to its event log for the run, planned events included
 
 
 def fresh_instance(dagster_home: Path) -> None:
@@ -55,7 +56,8 @@ def materialize(data_dir: Path, dagster_home: Path, partitions: list[str]) -> Ru
         stat.step_key: (stat.end_time or 0) - (stat.start_time or 0)
         for stat in instance.get_run_step_stats(record.dagster_run.run_id)
     }
-    return RunTimes(process, (record.end_time or 0) - (record.start_time or 0), steps)
+    events = len(instance.all_logs(record.dagster_run.run_id))
+    return RunTimes(process, (record.end_time or 0) - (record.start_time or 0), steps, events)
 
 
 @dataclass

@@ -108,10 +108,10 @@ def run_floor(data_dir: Path, floor_dir: Path, models: list[tuple[str, str, str,
     return time.perf_counter() - started
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--day", type=date.fromisoformat, default=date(2018, 9, 1))
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
 
     with tempfile.TemporaryDirectory(prefix="bench-one-day-") as tmp:
         work = Path(tmp)
@@ -146,7 +146,11 @@ def main() -> None:
         f"process / embedded: {wall / embedded.process:.1f}x   "
         f"(same rows in all {tables} raw, staging and mart tables)"
     )
+    return {
+        "1 day: platform command / embedded script": wall / embedded.process,
+        "1 day: platform run / embedded script": run_seconds / embedded.process,
+    }
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
