@@ -219,15 +219,19 @@ _LAST_NAMES = (
 CUSTOMER_COUNT = 2_500
 
 
-def customers(seed: int = 0) -> list[Customer]:
-    """The shop's customer base: the same list for the same seed, whatever the date range."""
+def customers(seed: int = 0, scale: int = 1) -> list[Customer]:
+    """The shop's customer base: the same list for the same seed, whatever the date range.
+
+    A shop `scale` times as busy has `scale` times the customers, so each customer orders as
+    often as in the demo; the first `CUSTOMER_COUNT` are the demo's own, whatever the scale.
+    """
     rng = random.Random(f"customers:{seed}")
     return [
         Customer(
             str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
         )
-        for _ in range(CUSTOMER_COUNT)
+        for _ in range(CUSTOMER_COUNT * scale)
     ]
 
 
