@@ -17,95 +17,16 @@ cost on top; the ratio to the embedded script is what the orchestrator costs.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
-from graphlib import TopologicalSorter
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (
-    BIN,
-    REPO_ROOT,
-    fresh_instance,
-    materialize,
-    run_embedded,
-    same_row_counts,
-)
+from bench.common import fresh_instance, materialize, run_embedded, same_row_counts
+from bench.duckdb_direct import compiled_models, run_floor
 from simulator.generate import generate
-
-
-def compiled_models(data_dir: Path, target_dir: Path) -> list[tuple[str, str, str, str]]:
-    """(schema, name, materialization, compiled SQL) for each model, in dependency order."""
-    env = {**os.environ, "WAREHOUSE_PATH": str(data_dir / "warehouse.duckdb")}
-    subprocess.run(
-        [BIN / "dbt", "compile", "--quiet", "--target-path", str(target_dir)],
-        cwd=REPO_ROOT / "dbt_project",
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    nodes = json.loads((target_dir / "manifest.json").read_text())["nodes"]
-    models = {uid: node for uid, node in nodes.items() if node["resource_type"] == "model"}
-    order = TopologicalSorter(
-        {
-            uid: [d for d in node["depends_on"]["nodes"] if d in models]
-            for uid, node in models.items()
-        }
-    ).static_order()
-    return [
-        (
-            models[uid]["schema"],
-            models[uid]["name"],
-            models[uid]["config"]["materialized"],
-            models[uid]["compiled_code"],
-        )
-        for uid in order
-    ]
-
-
-def run_floor(data_dir: Path, floor_dir: Path, models: list[tuple[str, str, str, str]]) -> float:
-    """Load the same files with DuckDB alone and run the compiled model SQL; seconds taken."""
-    landing, shop = data_dir / "landing", data_dir / "shop"
-    started = time.perf_counter()
-    # Named like the platform's warehouse, so the compiled SQL's "warehouse".<schema> resolves.
-    db = duckdb.connect(str(floor_dir / "warehouse.duckdb"))
-    db.execute("create schema raw; create schema staging; create schema marts")
-    for table in ("orders", "items"):
-        db.execute(
-            f"create table raw.{table} as select *, "
-            f"cast(regexp_extract(filename, '(\\d{{4}}-\\d{{2}}-\\d{{2}})', 1) as date) "
-            f"as _landing_date from read_csv('{landing}/{table}/*.csv', filename = true)"
-        )
-    # PARSE_DECLTYPES turns the `timestamp` columns into datetimes, as SQLAlchemy does for dlt.
-    with sqlite3.connect(shop / "shop.db", detect_types=sqlite3.PARSE_DECLTYPES) as source:
-        for table in ("customers", "stores"):
-            cursor = source.execute(f"select * from {table}")
-            columns = [c[0] for c in cursor.description]
-            arrow = pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in cursor])
-            db.register("incoming", arrow)
-            db.execute(f"create table raw.{table} as select * from incoming")
-            db.unregister("incoming")
-    products = json.loads((shop / "product_catalog.json").read_text())["products"]
-    supplies = [supply for product in products for supply in product.pop("supplies")]
-    for table, rows in (("products", products), ("products__supplies", supplies)):
-        db.register("incoming", pa.Table.from_pylist(rows))
-        db.execute(f"create table raw.{table} as select * from incoming")
-        db.unregister("incoming")
-    for schema, name, materialized, sql in models:
-        kind = "view" if materialized == "view" else "table"
-        db.execute(f"create {kind} {schema}.{name} as {sql}")
-    db.close()
-    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
