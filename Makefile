@@ -116,6 +116,7 @@ bench: setup dbt-manifest
 	python bench/backfill.py
 	python bench/sensor.py
 	python bench/incremental_strategy.py
+	python bench/volume.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -23,11 +23,14 @@ import psutil
 
 class TreeMemory:
     """`with TreeMemory() as memory: ...` then `memory.peak_bytes`: the largest total RSS of
-    this process's descendants seen while the block ran."""
+    this process's descendants seen while the block ran; `largest_name` names the process
+    seen with the largest RSS of its own (`dbt`, `dg`, ...)."""
 
     def __init__(self, interval_seconds: float = 0.1) -> None:
         self.interval_seconds = interval_seconds
         self.peak_bytes = 0
+        self.largest_name = ""
+        self._largest_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -50,9 +53,12 @@ class TreeMemory:
             total = 0
             for process in me.children(recursive=True):
                 try:
-                    total += process.memory_info().rss
+                    rss = process.memory_info().rss
+                    if rss > self._largest_bytes:
+                        self._largest_bytes, self.largest_name = rss, process.name()
                 except psutil.Error:  # it ended between the listing and the reading
                     continue
+                total += rss
             self.peak_bytes = max(self.peak_bytes, total)
 
 
