@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,14 +38,30 @@ def fresh_instance(dagster_home: Path) -> None:
     shutil.copy(REPO_ROOT / "platform" / "dagster.yaml", dagster_home / "dagster.yaml")
 
 
-def materialize(data_dir: Path, dagster_home: Path, partitions: list[str]) -> RunTimes:
-    """Time `dg launch --assets '*'` over the given partition arguments."""
-    env = {**os.environ, "PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home)}
-    command = [BIN / "dg", "launch", "--target-path", REPO_ROOT / "platform", "--assets", "*"]
+def materialize(
+    data_dir: Path,
+    dagster_home: Path,
+    partitions: list[str],
+    *,
+    assets: str = "*",
+    code: Path = REPO_ROOT,
+    env: Mapping[str, str] | None = None,
+) -> RunTimes:
+    """Time `dg launch --assets ASSETS` over the given partition arguments.
+
+    `code` is the repository to run (a copy of it, for benches that change the code), `env`
+    the environment to run it in (this process's by default).
+    """
+    env = {
+        **(os.environ if env is None else env),
+        "PLATFORM_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(dagster_home),
+    }
+    command = [BIN / "dg", "launch", "--target-path", code / "platform", "--assets", assets]
     started = time.perf_counter()
     subprocess.run(
         [*command, *partitions],
-        cwd=REPO_ROOT,
+        cwd=code,
         env=env,
         check=True,
         capture_output=True,
