@@ -111,12 +111,10 @@ lint: setup
 	mypy
 	lint-imports --no-cache
 
+# Every benchmark, then the goals table (bench/run_all.py; README.md, "Performance"). About 30
+# minutes on 2 cores; run one alone with `.venv/bin/python bench/<name>.py`.
 bench: setup dbt-manifest
-	python bench/one_day.py
-	python bench/backfill.py
-	python bench/sensor.py
-	python bench/incremental_strategy.py
-	python bench/volume.py
+	python bench/run_all.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs
