@@ -3,7 +3,7 @@
 Before every `dbt build`, dagster-dbt 0.29 does two things in the step's process:
 
 - it runs `dbt --version` in a second process to learn which dbt it drives (dbt Core or the
-  Fusion engine): a whole dbt start-up, 8-12 s on this 2-core machine, once per run;
+  Fusion engine): a whole dbt start-up, 8-12 s on this 2-core machine, once per step;
 - it builds a dbt adapter in process (3 s), which it needs only for `fetch_column_metadata()`
   and `fetch_row_counts()`; this platform calls neither, and counts rows itself afterwards.
 
