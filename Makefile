@@ -35,7 +35,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day daily-table dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog daily-table dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
@@ -87,6 +87,11 @@ deliver: setup
 DEFECTS ?=
 bad-day: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
+
+# The merchandising team publishes a new price and reports it to the webserver (README.md, "What
+# moves each asset"): make publish-catalog [SKU=BEV-002] [PRICE=550], PRICE in cents.
+publish-catalog: setup
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.publish_catalog $(if $(SKU),--sku $(SKU)) $(if $(PRICE),--price $(PRICE))
 
 # A new daily landing table, declared and given its dbt source and staging model (README,
 # "Adding things"): make daily-table TABLE=returns COLUMNS="id:string refund:int64 ..."

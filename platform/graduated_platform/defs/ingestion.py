@@ -19,6 +19,8 @@ from pathlib import Path
 import dlt
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
     BackfillPolicy,
     Definitions,
     MaterializeResult,
@@ -34,7 +36,7 @@ from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.checks.schema_changes import schema_change_checks
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import daily_partitions, day_window
-from graduated_platform.translators import DAILY_TAG, RawTableTranslator
+from graduated_platform.translators import DAILY_TAG, INGESTION_GROUP, RawTableTranslator
 from graduated_platform.warehouse import Warehouse
 from ingestion.contracts import explained_violations
 from ingestion.landing_zone import FileReport, LandingReport, Outcome, landing_zone
@@ -176,10 +178,25 @@ def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource, ware
         yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
 
 
+# The catalogue as its publisher sees it: an asset the platform does not build, which the
+# publisher reports as materialized each time it publishes (a POST to the webserver's
+# /report_asset_materialization/shop/product_catalog; README, "What moves each asset").
+# raw/products reads it, so its automation condition loads the catalogue after each report.
+PRODUCT_CATALOG = AssetSpec(
+    key=AssetKey(["shop", "product_catalog"]),
+    group_name=INGESTION_GROUP,
+    kinds={"json"},
+    description=(
+        "The product catalogue the merchandising team publishes; its publisher reports each "
+        "publication here, and raw/products loads it."
+    ),
+)
+
+
 @dlt_assets(
     dlt_source=product_catalog(settings.PRODUCT_CATALOG_URL),
     dlt_pipeline=raw_pipeline("product_catalog"),
-    dagster_dlt_translator=RawTableTranslator(),
+    dagster_dlt_translator=RawTableTranslator(source=PRODUCT_CATALOG.key),
     backfill_policy=ONE_RUN,
     pool=settings.WAREHOUSE_POOL,
 )
@@ -204,6 +221,6 @@ def product_catalog_assets(
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
 
 defs = Definitions(
-    assets=with_freshness_policies(INGESTION_ASSETS),
+    assets=[PRODUCT_CATALOG, *with_freshness_policies(INGESTION_ASSETS)],
     asset_checks=schema_change_checks(INGESTION_ASSETS),
 )
