@@ -1,6 +1,6 @@
 """Who should move the daily facts: the landing-zone sensor's runs, or declarative automation?
 
-    .venv/bin/python bench/automation.py
+    .venv/bin/python bench/automation.py [sensor|automation]
 
 A platform with one day built (2018-09-01, everything materialized) runs under `dagster dev`
 with the landing-zone and automation sensors on. Ten days then land at once (2018-09-02 to
@@ -277,18 +277,27 @@ def measure(way: str) -> Outcome:
         log.close()
 
 
-def main() -> dict[str, float]:
-    outcomes = [measure(way) for way in WORKSPACES]
+def row(outcome: Outcome) -> str:
+    origins = ", ".join(f"{n} {origin}" for origin, n in sorted(outcome.runs_by_origin.items()))
+    return (
+        f"| {outcome.way} | {outcome.runs} | {origins} | {outcome.failed_runs} "
+        f"| {outcome.seconds:.1f} s | {'yes' if outcome.marts_equal_raw else 'NO'} |"
+    )
+
+
+def main(ways: list[str] | None = None) -> dict[str, float]:
+    outcomes = []
+    for way in ways or list(WORKSPACES):
+        outcomes.append(measure(way))
+        print(row(outcomes[-1]), flush=True)  # each as it comes: a way takes minutes
     print(f"a {BACKLOG_DAYS}-day backlog delivered at once, both sensors on")
     print("| daily facts moved by | runs | of them | failed | delivery to marts up to date "
           "| marts = raw figures |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for outcome in outcomes:
-        origins = ", ".join(f"{n} {origin}" for origin, n in sorted(outcome.runs_by_origin.items()))
-        print(
-            f"| {outcome.way} | {outcome.runs} | {origins} | {outcome.failed_runs} "
-            f"| {outcome.seconds:.1f} s | {'yes' if outcome.marts_equal_raw else 'NO'} |"
-        )
+        print(row(outcome))
+    if len(outcomes) < 2:
+        return {}
     sensor, automation = outcomes
     ratio = automation.seconds / sensor.seconds
     print(f"automation / sensor, delivery to marts up to date: {ratio:.2f}x")
@@ -296,4 +305,4 @@ def main() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or None)  # `sensor` or `automation` runs that way alone

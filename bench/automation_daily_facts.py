@@ -12,8 +12,8 @@ from __future__ import annotations
 from dagster import AssetSelection, AssetSpec
 
 import graduated_platform.defs.sensors as landing_sensor
+from graduated_platform import definitions as platform_location
 from graduated_platform.automation import ON_UPSTREAM_UPDATE
-from graduated_platform.definitions import defs as platform_defs
 from graduated_platform.partitions import DAILY_TAG
 from graduated_platform.translators import raw_table_asset_key
 from landing_zone.tables import DAILY_TABLES
@@ -28,6 +28,7 @@ def follow_upstream(spec: AssetSpec) -> AssetSpec:
     return spec.replace_attributes(automation_condition=ON_UPSTREAM_UPDATE)
 
 
-defs = platform_defs.map_resolved_asset_specs(
+# One Definitions object at module scope: Dagster refuses a module with two.
+defs = platform_location.defs.map_resolved_asset_specs(
     func=follow_upstream, selection=AssetSelection.tag(DAILY_TAG, "") - RAW_DAILY
 )
