@@ -81,9 +81,7 @@ def alert_channel() -> FileAlerts | SlackAlerts:
 def secret_values() -> list[str]:
     """The values of the secret variables, read through Dagster when the alert is built, so an
     alert can mask them (settings.py only holds their names)."""
-    return [
-        value for name in settings.SECRET_VARIABLES if (value := EnvVar(name).get_value(None))
-    ]
+    return [value for name in settings.SECRET_VARIABLES if (value := EnvVar(name).get_value(None))]
 
 
 def alert_for(context: RunFailureSensorContext) -> Alert:
