@@ -108,7 +108,7 @@ def test_a_failed_blocking_check_is_one_alert_naming_the_check(tmp_path: Path):
 
     [alert] = alert_lines(path)
     assert alert["run_id"] == run.run_id
-    assert alert["checks"] == ["orders volume_anomaly"]
+    assert alert["checks"] == ["orders volume_anomaly: 2018-09-02 has 0.1x the median rows"]
     assert alert["steps"] == ["orders_volume_anomaly"]
     assert alert["error"] == "1 blocking asset check failed with ERROR severity:"
 
@@ -186,7 +186,7 @@ def test_slack_gets_the_alert_through_chat_post_message(slack, monkeypatch: pyte
     assert message["channel"] == "#data-alerts"
     text = message["text"]
     assert f"run {run.run_id}" in text and f"/runs/{run.run_id}" in text
-    assert "Failed check: orders volume_anomaly" in text
+    assert "Failed check: orders volume_anomaly: 2018-09-02 has 0.1x the median rows" in text
     assert FAKE_TOKEN not in text
 
 

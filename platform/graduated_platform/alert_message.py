@@ -91,14 +91,16 @@ def run_days(run: DagsterRun) -> str | None:
 
 
 def failed_checks(evaluations: Iterable[AssetCheckEvaluation]) -> tuple[str, ...]:
-    """The checks that failed with ERROR severity: those that stop what is downstream."""
-    return tuple(
-        dict.fromkeys(
-            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-            for evaluation in evaluations
-            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
-        )
-    )
+    """The checks that failed with ERROR severity (those that stop what is downstream), each with
+    the first line of what it said: "raw/items quarantined_rows: 2018-09-02: 100% ..."."""
+    named = []
+    for evaluation in evaluations:
+        if evaluation.passed or evaluation.severity != AssetCheckSeverity.ERROR:
+            continue
+        name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+        said = (evaluation.description or "").strip().splitlines()
+        named.append(f"{name}: {said[0][:MAX_ERROR_CHARS]}" if said else name)
+    return tuple(dict.fromkeys(named))
 
 
 def masked(text: str, secrets: Iterable[str]) -> str:

@@ -105,6 +105,10 @@ def alert_for(context: RunFailureSensorContext) -> Alert:
 
 @run_failure_sensor(
     minimum_interval_seconds=10,
+    # Every run on the instance, whatever code location name started it: `dg launch` names the
+    # location after platform/dg.toml, `dagster-daemon -m ...` after the module. The platform is
+    # one code location; a second one with this sensor would alert each failure twice.
+    monitor_all_code_locations=True,
     default_status=DefaultSensorStatus.RUNNING,
     description="Sends one alert per failed run: the run and its link, the failed step or "
     "check, the first line of the error (README, 'Retries and alerts').",
