@@ -3,9 +3,9 @@ for it, also after the daemon is restarted.
 
 The alert sensor is on by default, so the daemon evaluates it without being told. The run loads a
 good day and the bad one `make bad-day` delivers (every item lacks its `sku`, so
-`quarantined_rows` blocks raw/items), started with `dg launch` as a user would. The alert goes to the local channel, the
-file `$PLATFORM_DATA_DIR/alerts.log`; a token-shaped secret is in the daemon's environment and
-must appear nowhere in it.
+`quarantined_rows` blocks raw/items), started with `dg launch` as a user would. The alert goes
+to the local channel, the file `$PLATFORM_DATA_DIR/alerts.log`; a token-shaped secret is in the
+daemon's environment and must appear nowhere in it.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ failure.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, cast
 
 from dagster import (
@@ -47,6 +48,7 @@ class FileAlerts(ConfigurableResource):
     path: str
 
     def send(self, alert: Alert) -> None:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as alerts:
             alerts.write(alert.json_line() + "\n")
 
