@@ -110,7 +110,10 @@ def test_a_failed_blocking_check_is_one_alert_naming_the_check(tmp_path: Path):
     assert alert["run_id"] == run.run_id
     assert alert["checks"] == ["orders volume_anomaly: 2018-09-02 has 0.1x the median rows"]
     assert alert["steps"] == ["orders_volume_anomaly"]
-    assert alert["error"] == "1 blocking asset check failed with ERROR severity:"
+    assert (
+        alert["error"]
+        == "1 blocking asset check failed with ERROR severity: orders: volume_anomaly"
+    )
 
 
 def test_a_run_the_instance_will_retry_is_not_alerted_yet(tmp_path: Path):

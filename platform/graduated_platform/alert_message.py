@@ -76,6 +76,8 @@ def first_line(error: SerializableErrorInfo | None) -> str | None:
         error = error.cause
     lines = [line.strip() for line in error.message.splitlines() if line.strip()]
     line = lines[0] if lines else (error.cls_name or "unknown error")
+    if line.endswith(":") and len(lines) > 1:
+        line = f"{line} {lines[1]}"  # "1 blocking asset check failed ...:" names them next
     # Dagster writes "module.path.ClassName: message"; keep the class's short name, if any.
     if error.cls_name and f"{error.cls_name}: " in line:
         message = line.split(f"{error.cls_name}: ", 1)[1]
