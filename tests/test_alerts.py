@@ -23,7 +23,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from graduated_platform import settings
-from graduated_platform.defs.alerts import FileAlerts, SlackAlerts, alert_on_run_failure
+from graduated_platform.defs.alerts import FileAlerts, alert_on_run_failure
+from graduated_platform.slack_alerts import SlackAlerts
 from tests.conftest import REPO_ROOT
 
 # Token-shaped, so a leak would be found by its value.
@@ -209,7 +210,7 @@ def test_a_message_slack_refuses_fails_the_tick_so_it_is_sent_again(
     assert len(handler.received) == 1
 
 
-def test_choosing_slack_without_its_variables_names_them(tmp_path: Path):
+def test_slack_is_chosen_by_variables_and_a_missing_one_is_named(tmp_path: Path):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -226,4 +227,16 @@ def test_choosing_slack_without_its_variables_names_them(tmp_path: Path):
     assert (
         "ALERT_CHANNEL=slack needs 2 environment variable(s) that are not set: "
         "SLACK_BOT_TOKEN, DAGSTER_WEBSERVER_URL" in result.stderr
+    )
+    chosen = subprocess.run(
+        [sys.executable, "-c", "from graduated_platform.defs.alerts import alert_channel as a; "
+         "c = a(); print(type(c).__name__, c.channel, c.api_url)"],
+        cwd=REPO_ROOT,
+        env={**env, "ALERT_CHANNEL": "slack", "SLACK_CHANNEL": "#data-alerts",
+             "SLACK_BOT_TOKEN": FAKE_TOKEN, "DAGSTER_WEBSERVER_URL": "https://dagster.example"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert chosen.stdout.split() == ["SlackAlerts", "#data-alerts", "https://slack.com/api/"], (
+        chosen.stderr[-2000:]
     )

@@ -9,9 +9,9 @@ will retry (run retries, platform/dagster-production.yaml) is not alerted: its r
 fails too.
 
 Where the alert goes is `settings.ALERT_CHANNEL`: `file` (the default) appends a JSON line to
-`settings.ALERTS_FILE`, which `make alerts` follows; `slack` posts it with dagster-slack. The
-sensor is on by default: a workshop watches its alerts, and production wants them from the first
-failure.
+`settings.ALERTS_FILE`, which `make alerts` follows; `slack` posts it with dagster-slack
+(slack_alerts.py). The sensor is on by default: a workshop watches its alerts, and production
+wants them from the first failure.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from dagster import (
     run_failure_sensor,
 )
 from dagster._core.storage.tags import WILL_RETRY_TAG
-from dagster_slack import SlackResource
-from slack_sdk.web.client import WebClient
 
 from graduated_platform import alert_message, settings
 from graduated_platform.alert_message import Alert
@@ -53,25 +51,11 @@ class FileAlerts(ConfigurableResource):
             alerts.write(alert.json_line() + "\n")
 
 
-class SlackAlerts(SlackResource):
-    """dagster-slack's resource, posting each alert to one channel. The token stays an `EnvVar`
-    (the UI shows the variable's name); `api_url` is slack_sdk's `base_url`, which dagster-slack
-    does not expose: the default is Slack's, the tests point it at a Slack on loopback."""
-
-    channel: str
-    api_url: str = "https://slack.com/api/"
-
-    def get_client(self) -> WebClient:
-        return WebClient(token=self.token, base_url=self.api_url)
-
-    def send(self, alert: Alert) -> None:
-        # chat.postMessage; slack_sdk raises SlackApiError on {"ok": false}, which fails the
-        # tick without moving the cursor, so the next tick sends it again.
-        self.get_client().chat_postMessage(channel=self.channel, text=alert.text())
-
-
-def alert_channel() -> FileAlerts | SlackAlerts:
+def alert_channel() -> ConfigurableResource:
     if settings.ALERT_CHANNEL == "slack":
+        # Imported here, not at the top: only a Slack setup pays for importing slack_sdk.
+        from graduated_platform.slack_alerts import SlackAlerts
+
         return SlackAlerts(
             token=EnvVar(settings.SLACK_TOKEN_VARIABLE),
             channel=settings.SLACK_CHANNEL,
