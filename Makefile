@@ -35,18 +35,22 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog daily-table dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
 
+# Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
+# run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.
+TEST_WORKERS ?= 2
+
 test: setup dbt-manifest browser
-	pytest
+	pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
 # (marked slow). `make test` runs them all.
 test-quick: setup dbt-manifest
-	pytest -m "not slow"
+	pytest -n $(TEST_WORKERS) --dist worksteal -m "not slow"
 
 # The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
 # Installed when missing and this is root on Debian; otherwise that test says what to install.
@@ -92,6 +96,13 @@ bad-day: setup
 # moves each asset"): make publish-catalog [SKU=BEV-002] [PRICE=550], PRICE in cents.
 publish-catalog: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.publish_catalog $(if $(SKU),--sku $(SKU)) $(if $(PRICE),--price $(PRICE))
+
+# Follows the local alerts: one JSON line per failed run, with its link, failed step or check and
+# first error line (README, "Retries and alerts"). Ctrl-C to stop watching.
+alerts:
+	@mkdir -p $(DATA_DIR) && touch $(DATA_DIR)/alerts.log
+	@echo "Following $(DATA_DIR)/alerts.log (Ctrl-C to stop)"
+	tail -n 20 -F $(DATA_DIR)/alerts.log
 
 # A new daily landing table, declared and given its dbt source and staging model (README,
 # "Adding things"): make daily-table TABLE=returns COLUMNS="id:string refund:int64 ..."

@@ -88,9 +88,13 @@ def test_the_automation_sensor_is_off_until_turned_on():
     sensor = defs.get_sensor_def("automation_sensor")
     assert isinstance(sensor, AutomationConditionSensorDefinition)
     assert sensor.default_status == DefaultSensorStatus.STOPPED
-    # It targets every asset, so Dagster adds no default automation sensor of its own (which
-    # would be on).
-    assert {s.name for s in defs.sensors or []} == {"landing_zone_sensor", "automation_sensor"}
+    # It targets every asset, so Dagster adds no default automation sensor of its own.
+    automation_sensors = [
+        s.name
+        for s in defs.get_repository_def().sensor_defs
+        if isinstance(s, AutomationConditionSensorDefinition)
+    ]
+    assert automation_sensors == ["automation_sensor"]
 
 
 @pytest.fixture
