@@ -127,7 +127,7 @@ lint: setup
 	mypy
 	lint-imports --no-cache
 
-# Every benchmark, then the goals table (bench/run_all.py; README.md, "Performance"). About 30
+# Every benchmark, then the goals table (bench/run_all.py; README.md, "Performance"). About 40
 # minutes on 2 cores; run one alone with `.venv/bin/python bench/<name>.py`.
 bench: setup dbt-manifest
 	python bench/run_all.py
