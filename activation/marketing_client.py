@@ -92,9 +92,11 @@ class MarketingClient:
         self._session.headers["Authorization"] = f"Bearer {token}"
         waits = RateLimitWaits(
             total=RATE_LIMIT_WAITS,
-            connect=0,
-            read=0,
-            other=0,
+            # Other failures are raised as they are (False, not 0: urllib3 would wrap a read
+            # timeout as a connection error), for the caller to retry at its own level.
+            connect=False,
+            read=False,
+            other=False,
             status=RATE_LIMIT_WAITS,
             status_forcelist={429},
             allowed_methods=None,  # every method: the API's writes are idempotent upserts

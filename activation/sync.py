@@ -159,7 +159,7 @@ def sync_contacts(
         if isinstance(error, RejectedRequest):
             # The batch would be refused again: drop the package, so the next sync starts from
             # the state (which has every batch sent before this one) and the data as it is then.
-            pipeline.drop_pending_packages()
+            pipeline.abort_packages()
         if error is not None:
             raise error from None
         raise

@@ -354,7 +354,15 @@ def serve(args: argparse.Namespace) -> None:
     )
     # No access log: a line per request would bury `make up`'s output. uvicorn never logs
     # headers, so the token could not appear in it anyway.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # A request hanging on an injected fault must not hold up a shutdown for long.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
 
 
 def send_fault(args: argparse.Namespace) -> None:
