@@ -169,9 +169,7 @@ class MarketingClient:
         """Every contact the service holds, page by page, in key order."""
         after = ""
         while True:
-            page = self._call(
-                "GET", "/v1/contacts", params={"limit": page_size, "after": after}
-            )
+            page = self._call("GET", "/v1/contacts", params={"limit": page_size, "after": after})
             yield from page["contacts"]
             if not page["next"]:
                 return

@@ -10,16 +10,19 @@ again, and what it did not send is sent by the next. A user sees the same table:
     select last_action, count(*) from activation.marketing_contacts group by all
 
 The table is written through dlt's SQL client for the warehouse destination, so the same SQL runs
-on DuckDB locally and on Snowflake in production.
+on DuckDB locally and on Snowflake in production. A batch's rows go in as one statement of
+literals, escaped by dlt's own escaping for the dialect: DuckDB binds a statement of 800
+parameters ten times slower than it parses the literals (0.8 s against 0.08 s a batch).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from dlt.common.data_writers.escape import escape_snowflake_literal
 from dlt.destinations.sql_client import SqlClientBase
 
 from activation.changes import DELETE, Contact
@@ -38,12 +41,25 @@ COLUMNS = (
 )
 
 
+def literal_escaper(client: SqlClientBase[Any]) -> Callable[[Any], str]:
+    """dlt's escaping of a literal for the client's dialect. DuckDB's capabilities carry it (dlt's
+    insert_values writer uses it); Snowflake's do not, as dlt loads Snowflake from files, so
+    its escaping comes from the same dlt module."""
+    capabilities = client.capabilities
+    if capabilities.escape_literal is not None:
+        return capabilities.escape_literal
+    if capabilities.sqlglot_dialect == "snowflake":
+        return escape_snowflake_literal
+    raise ValueError(f"no literal escaping known for {capabilities.sqlglot_dialect}")
+
+
 class SentState:
     """The table above, through an open dlt SQL client whose dataset is `activation`."""
 
     def __init__(self, client: SqlClientBase[Any]) -> None:
         self.client = client
         self.table = client.make_qualified_table_name(TABLE)
+        self.literal = literal_escaper(client)
 
     def ensure_table(self) -> None:
         if not self.client.has_dataset():
@@ -61,7 +77,7 @@ class SentState:
         rows = self.client.execute_sql(
             f"select customer_id, properties_hash from {self.table} where not is_deleted"
         )
-        return dict(rows or [])
+        return {str(key): str(hashed) for key, hashed in rows or []}
 
     def record_upserts(
         self, contacts: Sequence[tuple[Contact, str]], run_id: str, batch_id: str
@@ -83,17 +99,12 @@ class SentState:
     def _replace(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        keys = [row[0] for row in rows]
-        one_row = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+        keys = ", ".join(self.literal(row[0]) for row in rows)
+        values = ", ".join("(" + ", ".join(map(self.literal, row)) + ")" for row in rows)
         with self.client.begin_transaction():
+            self.client.execute_sql(f"delete from {self.table} where customer_id in ({keys})")
             self.client.execute_sql(
-                f"delete from {self.table} where customer_id in ({', '.join(['%s'] * len(keys))})",
-                *keys,
-            )
-            self.client.execute_sql(
-                f"insert into {self.table} ({', '.join(COLUMNS)}) values "
-                + ", ".join([one_row] * len(rows)),
-                *[value for row in rows for value in row],
+                f"insert into {self.table} ({', '.join(COLUMNS)}) values {values}"
             )
 
     def run_counts(self, run_id: str) -> dict[str, int]:

@@ -25,6 +25,8 @@ from typing import Any
 
 import dlt
 from dlt.common.destination.exceptions import DestinationTerminalException
+from dlt.common.schema import TTableSchema
+from dlt.common.typing import TDataItems
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from activation.changes import INSERT, UPDATE, Changes, Contact, plan_changes
@@ -61,7 +63,7 @@ def marketing_destination(client: MarketingClient, state: SentState, run_id: str
     # dlt calls the destination from its loader's worker thread; one batch at a time.
     one_at_a_time = threading.Lock()
 
-    def send(items: list[dict[str, Any]], table: dict[str, Any]) -> None:
+    def send(items: TDataItems, table: TTableSchema) -> None:
         batch_id = uuid.uuid4().hex
         with one_at_a_time:
             try:

@@ -266,7 +266,9 @@ def create_app(data_dir: Path, token: str, rate_limit: int = 10) -> Starlette:
         if fault is not None and fault.hang_seconds:
             await asyncio.sleep(fault.hang_seconds)
         if fault is not None and fault.status is not None:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+            )
             return error(fault.status, fault.message, headers)
         return await handler(request)
 
@@ -297,7 +299,9 @@ def create_app(data_dir: Path, token: str, rate_limit: int = 10) -> Starlette:
                 count=int(body.get("count", 1)),
                 status=int(body["status"]) if body.get("status") is not None else None,
                 hang_seconds=float(body.get("hang_seconds", 0)),
-                retry_after=int(body["retry_after"]) if body.get("retry_after") is not None else None,
+                retry_after=int(body["retry_after"])
+                if body.get("retry_after") is not None
+                else None,
                 message=str(body.get("message", "injected fault")),
                 after=int(body.get("after", 0)),
             )
@@ -315,9 +319,7 @@ def create_app(data_dir: Path, token: str, rate_limit: int = 10) -> Starlette:
         return JSONResponse({"faults": 0})
 
     async def stats(request: Request) -> Response:
-        return JSONResponse(
-            {"requests": dict(state.requests), "responses": dict(state.responses)}
-        )
+        return JSONResponse({"requests": dict(state.requests), "responses": dict(state.responses)})
 
     async def set_rate_limit(request: Request) -> Response:
         body = await json_body(request)

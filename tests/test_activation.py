@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ from typing import Any
 import dlt
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 from activation.changes import Contact
 from activation.marketing_client import MarketingClient, RejectedRequest, TransientServiceError
@@ -179,7 +180,7 @@ def test_the_client_waits_out_429s_and_gives_up_on_a_hang(service: LoopbackMarke
         assert client.rate_limit_waits == 2
     service.fault(hang_seconds=5, count=1)
     with MarketingClient(service.url, service.token, timeout_seconds=0.5) as client:
-        with pytest.raises(TransientServiceError, match="no answer within 0.5 s") as hung:
+        with pytest.raises(TransientServiceError, match=r"no answer within 0\.5 s") as hung:
             client.delete(["a"])
         assert service.token not in str(hung.value) + repr(client)
 
@@ -187,9 +188,11 @@ def test_the_client_waits_out_429s_and_gives_up_on_a_hang(service: LoopbackMarke
 def test_the_service_refuses_a_wrong_token_and_malformed_batches(
     service: LoopbackMarketingService,
 ):
-    with MarketingClient(service.url, "not-the-token") as client:
-        with pytest.raises(RejectedRequest, match="401: missing or invalid bearer token"):
-            client.delete(["a"])
+    with (
+        MarketingClient(service.url, "not-the-token") as client,
+        pytest.raises(RejectedRequest, match="401: missing or invalid bearer token"),
+    ):
+        client.delete(["a"])
     with MarketingClient(service.url, service.token) as client:
         with pytest.raises(RejectedRequest, match="appears twice in one batch"):
             client.upsert([{"key": "a", "properties": {}}, {"key": "a", "properties": {}}])
@@ -243,9 +246,13 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     landing = FolderStorage(platform.landing)
 
     def step(name: str, command: list[str]) -> None:
+        started = time.perf_counter()
         story.logs[name] = launch(platform, service, command)
+        print(f"{name}: {time.perf_counter() - started:.1f} s")  # where the fixture's time goes
+        # The writes the platform sent, counted before the test's own listing below.
+        requests = api_requests(service)
+        story.requests[name] = {kind: requests.get(kind, 0) for kind in ("upsert", "delete")}
         story.held[name] = service.contacts()
-        story.requests[name] = api_requests(service)
 
     try:
         platform.generate("2018-09-01", "2018-09-01")
@@ -281,7 +288,17 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
                 [sorted(story.expected["503s"])[0]],
             )
         service.fault(status=400, count=1, message="property 'customer_name' is too long")
-        step("400", [DG, "launch", "--target-path", str(PROJECT), "--assets", str(CONTACTS_KEY.to_user_string())])
+        step(
+            "400",
+            [
+                DG,
+                "launch",
+                "--target-path",
+                str(PROJECT),
+                "--assets",
+                str(CONTACTS_KEY.to_user_string()),
+            ],
+        )
         yield story
     finally:
         service.stop()
@@ -307,12 +324,14 @@ def test_the_first_sync_sends_every_segment_member_as_the_raw_files_imply(story:
 @pytest.mark.slow
 def test_the_second_sync_sends_only_what_changed(story: Story):
     changes = expected_changes(story.expected["first"], story.expected["second"])
-    assert changes["inserted"] and changes["updated"] and changes["deleted"] and changes["unchanged"]
+    assert (
+        changes["inserted"] and changes["updated"] and changes["deleted"] and changes["unchanged"]
+    )
     assert story.held["second"] == story.expected["second"]
     metadata = story.metadata["second"]
     assert {f: metadata[f"contacts_{f}"] for f in changes} == changes
     sent = {
-        kind: story.requests["second"].get(kind, 0) - story.requests["first"].get(kind, 0)
+        kind: story.requests["second"][kind] - story.requests["first"][kind]
         for kind in ("upsert", "delete")
     }
     upserts = changes["inserted"] + changes["updated"]

@@ -114,7 +114,9 @@ def test_production_definitions_load_offline_and_show_no_secret(
     # warehouse; activation's dlt destination is the marketing system.
     kinds = result["kinds"]
     assert kinds.pop("activation/marketing_contacts") == ["api", "dlt"]
-    assert {key: "snowflake" in kinds for key, kinds in kinds.items()} == {key: True for key in kinds}
+    assert {key: "snowflake" in kinds for key, kinds in kinds.items()} == {
+        key: True for key in kinds
+    }
     # The UI sees which variables hold the credentials, never their values.
     snapshot = result["snapshot"]
     for secret in SECRETS:
@@ -125,7 +127,12 @@ def test_production_definitions_load_offline_and_show_no_secret(
 
 @pytest.mark.parametrize(
     "unset",
-    ["SNOWFLAKE_PASSWORD", "LANDING_ZONE_URL", "SOURCES__SHOP_DB__CREDENTIALS", "MARKETING_API_TOKEN"],
+    [
+        "SNOWFLAKE_PASSWORD",
+        "LANDING_ZONE_URL",
+        "SOURCES__SHOP_DB__CREDENTIALS",
+        "MARKETING_API_TOKEN",
+    ],
 )
 def test_a_missing_variable_stops_the_load_with_a_message_that_names_it(unset: str, tmp_path: Path):
     loaded = python(
