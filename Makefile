@@ -35,7 +35,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day daily-table dbt-manifest instance lint bench clean marketing
+.PHONY: up test test-quick browser setup data deliver bad-day alerts daily-table dbt-manifest instance lint bench clean marketing
 
 # The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
 # the customer segments to; its contacts live under $(DATA_DIR)/marketing/.
@@ -53,13 +53,17 @@ up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 marketing: setup
 	$(MARKETING)
 
+# Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
+# run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.
+TEST_WORKERS ?= 2
+
 test: setup dbt-manifest browser
-	pytest
+	pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
 # (marked slow). `make test` runs them all.
 test-quick: setup dbt-manifest
-	pytest -m "not slow"
+	pytest -n $(TEST_WORKERS) --dist worksteal -m "not slow"
 
 # The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
 # Installed when missing and this is root on Debian; otherwise that test says what to install.
@@ -100,6 +104,13 @@ deliver: setup
 DEFECTS ?=
 bad-day: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
+
+# Follows the local alerts: one JSON line per failed run, with its link, failed step or check and
+# first error line (README, "Retries and alerts"). Ctrl-C to stop watching.
+alerts:
+	@mkdir -p $(DATA_DIR) && touch $(DATA_DIR)/alerts.log
+	@echo "Following $(DATA_DIR)/alerts.log (Ctrl-C to stop)"
+	tail -n 20 -F $(DATA_DIR)/alerts.log
 
 # A new daily landing table, declared and given its dbt source and staging model (README,
 # "Adding things"): make daily-table TABLE=returns COLUMNS="id:string refund:int64 ..."

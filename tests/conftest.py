@@ -24,7 +24,9 @@ import pytest
 
 from simulator.marketing_loopback import LoopbackMarketingService
 
-os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
+# Each test process (each worker of `pytest -n`) has its own: two workers sharing one warehouse
+# file would wait on each other's DuckDB lock.
+os.environ["PLATFORM_DATA_DIR"] = tempfile.mkdtemp(prefix="platform-tests-")
 # The suite runs the local setup even from a shell configured for production; the production
 # tests give each process they start its production environment (tests/production_env.py).
 for variable in (

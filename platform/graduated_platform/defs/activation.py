@@ -24,6 +24,7 @@ from dagster import (
     RetryRequested,
     asset,
 )
+from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt import get_asset_key_for_model
 from dlt.destinations.sql_client import SqlClientBase
 
@@ -34,7 +35,11 @@ from activation.sync import sync_contacts
 from graduated_platform import settings
 from graduated_platform.defs.dbt import MANIFEST, jaffle_shop_models
 from graduated_platform.marketing_resource import MarketingService
-from graduated_platform.retry_policies import ACTIVATION, ACTIVATION_LONGEST_RETRY_AFTER_SECONDS
+from graduated_platform.retry_policies import (
+    ACTIVATION,
+    ACTIVATION_DESCRIBED,
+    ACTIVATION_LONGEST_RETRY_AFTER_SECONDS,
+)
 from graduated_platform.warehouse import Warehouse
 
 ACTIVATION_GROUP = "activation"
@@ -89,6 +94,7 @@ def retry_after_failure(context: AssetExecutionContext, error: TransientServiceE
     # It writes what it sent to the warehouse, so it queues for the warehouse like every writer.
     pool=settings.ACTIVATION_POOL,
     retry_policy=ACTIVATION,
+    metadata=ACTIVATION_DESCRIBED,
     # Unpartitioned; a single-run policy lets a partition range that includes it run as one run.
     backfill_policy=BackfillPolicy.single_run(),
     description=(
@@ -115,6 +121,18 @@ def marketing_contacts(
                 "it again would be refused again; the batches before it are recorded as sent."
             ),
             allow_retries=False,
+        ) from error
+    except (KeyboardInterrupt, DagsterExecutionInterruptedError) as interrupt:
+        # Dagster would turn an interrupt in a step with a retry policy into a retry
+        # (step_failures.py): a stopped run stays stopped.
+        raise Failure(
+            "The step was interrupted (Ctrl-C, kill or terminate), so it is not retried.",
+            allow_retries=False,
+        ) from interrupt
+    except Exception as error:
+        # Neither the service's answer nor its silence: the same error would come again.
+        raise Failure(
+            f"The sync to the marketing system failed: {error}", allow_retries=False
         ) from error
     context.log.info(
         f"{report.inserted} inserted, {report.updated} updated, {report.deleted} deleted, "
