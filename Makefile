@@ -35,10 +35,23 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing
 
+# The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
+# the customer segments to; its contacts live under $(DATA_DIR)/marketing/.
+MARKETING_PORT ?= 3001
+MARKETING := python -m simulator.marketing_service --port $(MARKETING_PORT) --data-dir $(DATA_DIR)
+
+# The marketing service runs beside the UI and ends with it: Ctrl-C (or `kill` of make) stops
+# dg dev, and the trap stops the service.
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
+	$(MARKETING) & marketing=$$!; \
+	trap 'kill $$marketing 2>/dev/null; wait $$marketing 2>/dev/null' EXIT; \
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
+
+# The marketing service alone, in the foreground (the UI's `make up` starts it too).
+marketing: setup
+	$(MARKETING)
 
 # Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
 # run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import (
+    activation,
     automation,
     backfill,
     definitions_load,
@@ -47,6 +48,7 @@ BENCHMARKS: list[tuple[str, Callable[[], dict[str, float] | None]]] = [
     ("sensor", sensor.main),
     ("incremental_strategy", incremental_strategy.main),
     ("automation", automation.main),
+    ("activation", activation.main),
 ]
 
 

@@ -105,6 +105,23 @@ WAREHOUSE_POOL = "warehouse"
 # `dagster instance concurrency set landing_zone_loads 1` (docs/production.md).
 LANDING_LOAD_POOL = "landing_zone_loads" if PRODUCTION else WAREHOUSE_POOL
 
+# The shop's marketing system, which the activation group sends the customer segments to. The
+# URL is an address, read here; the token is a credential: Dagster reads MARKETING_API_TOKEN when
+# a run starts (dg.EnvVar), and locally it defaults to the development value the simulated
+# service (simulator/marketing_service.py, `make marketing`) also takes when it is unset.
+MARKETING_API_URL = os.environ.get("MARKETING_API_URL") or "http://127.0.0.1:3001"
+MARKETING_TOKEN_VARIABLE = "MARKETING_API_TOKEN"
+LOCAL_MARKETING_TOKEN = "local-marketing-token"
+if not PRODUCTION:
+    os.environ.setdefault(MARKETING_TOKEN_VARIABLE, LOCAL_MARKETING_TOKEN)
+# How long a request may take before it counts as failed (and is retried).
+MARKETING_API_TIMEOUT_SECONDS = float(os.environ.get("MARKETING_API_TIMEOUT_SECONDS") or 30)
+# A sync keeps dlt's working folder between attempts, so a retry resumes the batches left.
+# Two syncs must never share it: locally the warehouse pool already keeps them apart (the sync
+# writes what it sent to the warehouse); in production they get a pool of their own, limited to
+# 1 with `dagster instance concurrency set marketing_sync 1` (docs/production.md).
+ACTIVATION_POOL = "marketing_sync" if PRODUCTION else WAREHOUSE_POOL
+
 # Where alerts go (defs/alerts.py): a failed run, with its failed steps and checks, becomes one
 # alert. `file` (the default) appends one JSON line per alert to ALERTS_FILE, which `make alerts`
 # follows; `slack` posts to SLACK_CHANNEL with the bot token in SLACK_BOT_TOKEN (dagster-slack),
@@ -134,6 +151,7 @@ SECRET_VARIABLES = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "SOURCES__SHOP_DB__CREDENTIALS",
+    MARKETING_TOKEN_VARIABLE,
 )
 
 # What production cannot run without. Settings checks only that each is set: the values are
@@ -143,6 +161,8 @@ REQUIRED_IN_PRODUCTION = (
     "PRODUCT_CATALOG_URL",
     SHOP_DB_CREDENTIALS_VARIABLE,
     *SNOWFLAKE_VARIABLES.values(),
+    "MARKETING_API_URL",
+    MARKETING_TOKEN_VARIABLE,
 )
 
 
