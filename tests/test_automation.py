@@ -53,9 +53,11 @@ FOLLOWS_UPSTREAM = {
     "staging/stg_products",
     "staging/stg_supplies",
     "marts/customers",
+    "marts/customer_segments",
     "marts/locations",
     "marts/products",
     "marts/supplies",
+    "activation/marketing_contacts",
 }
 
 

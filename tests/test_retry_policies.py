@@ -118,13 +118,15 @@ def test_a_deterministic_failure_fails_at_once_under_the_remote_policy():
 def test_an_interrupted_step_with_a_policy_stays_stopped():
     """Dagster turns an interrupt in a step with a retry policy into a retry; ours stops."""
 
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+
     @dg.asset(retry_policy=retry_policies.REMOTE_INGESTION)
     def remote_load() -> None:
         with fail_fast_unless_transient(retried=True):
+            # Ctrl-C once the step is running: a signal before it would stop pytest itself.
+            timer.start()
             time.sleep(30)
 
-    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
     started = time.monotonic()
     result = dg.materialize([remote_load], raise_on_error=False)
     timer.join()

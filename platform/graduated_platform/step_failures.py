@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import Failure, RetryRequested
-from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster import DagsterExecutionInterruptedError, Failure, RetryRequested
 
 from ingestion.transient import explanation, is_transient
 

@@ -3,8 +3,9 @@
 One asset, `activation/marketing_contacts`: the contacts the marketing system holds. It reads the
 dbt model `customer_segments`, and sends only what changed since the last sync, in batches,
 through a dlt custom destination (activation/sync.py); what was sent is the warehouse table
-`activation.marketing_contacts`. It runs in the same runs as the models it reads, after them:
-when a blocking check upstream fails, Dagster skips this step, so a bad day never reaches the
+`activation.marketing_contacts`. It runs in the same runs as the models it reads, after them,
+or, with the automation sensor on, after each update of the segments: when a blocking check
+upstream fails, Dagster skips this step (or automation waits), so a bad day never reaches the
 marketing system. Its retry policy is declared in retry_policies.py.
 """
 
@@ -17,6 +18,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     BackfillPolicy,
+    DagsterExecutionInterruptedError,
     Definitions,
     Failure,
     MaterializeResult,
@@ -24,7 +26,6 @@ from dagster import (
     RetryRequested,
     asset,
 )
-from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt import get_asset_key_for_model
 from dlt.destinations.sql_client import SqlClientBase
 
@@ -33,6 +34,7 @@ from activation.marketing_client import RejectedRequest, TransientServiceError
 from activation.sent_state import DATASET, TABLE, SentState
 from activation.sync import sync_contacts
 from graduated_platform import settings
+from graduated_platform.automation import ON_UPSTREAM_UPDATE
 from graduated_platform.defs.dbt import MANIFEST, jaffle_shop_models
 from graduated_platform.marketing_resource import MarketingService
 from graduated_platform.retry_policies import (
@@ -95,6 +97,9 @@ def retry_after_failure(context: AssetExecutionContext, error: TransientServiceE
     pool=settings.ACTIVATION_POOL,
     retry_policy=ACTIVATION,
     metadata=ACTIVATION_DESCRIBED,
+    # With the automation sensor on, a sync follows each update of the segments that passed its
+    # blocking checks (README, "What moves each asset").
+    automation_condition=ON_UPSTREAM_UPDATE,
     # Unpartitioned; a single-run policy lets a partition range that includes it run as one run.
     backfill_policy=BackfillPolicy.single_run(),
     description=(
