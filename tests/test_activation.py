@@ -37,6 +37,10 @@ from simulator.marketing_loopback import LoopbackMarketingService
 from tests.conftest import DG, PROJECT, REPO_ROOT, Platform, launch_command
 from tests.raw_segments import expected_changes, expected_contacts
 
+# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
+# module fixture that is expensive to build.
+pytestmark = pytest.mark.xdist_group("test_activation")
+
 CONTACTS_KEY = AssetKey(["activation", "marketing_contacts"])
 STEP = "activation__marketing_contacts"
 

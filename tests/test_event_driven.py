@@ -45,7 +45,9 @@ from simulator.publish_catalog import PublishError, change_price, report_publica
 from tests.conftest import DG, REPO_ROOT, Platform
 from tests.raw_figures import assert_marts_equal_raw_figures, figures_by_day
 
-pytestmark = pytest.mark.slow
+# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
+# module fixture that is expensive to build.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_event_driven")]
 
 DAY = "2018-09-01"
 BAD_DAY = "2018-09-02"
