@@ -31,11 +31,11 @@ DATA_DIR := $(abspath $(or $(PLATFORM_DATA_DIR),data))
 START ?= 2018-09-01
 END ?= 2018-10-31
 
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) \
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/snapshots dbt_project/tests -type f) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day daily-table dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver shop-changes bad-day daily-table dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
@@ -81,6 +81,11 @@ data: setup
 # with the landing-zone sensor on, the UI shows the run it starts.
 deliver: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.deliver $(if $(DAY),--day $(DAY))
+
+# A day of changes in the shop's database (renames, sign-ups, a deletion; DAY=YYYY-MM-DD for
+# another day): the platform's change capture loads them (README.md, "Change capture").
+shop-changes: setup
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.shop_changes $(if $(DAY),--day $(DAY))
 
 # The same, deliberately bad, for demos and workshops (README.md, "Data quality"), e.g.
 # `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.
