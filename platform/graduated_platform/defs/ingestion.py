@@ -19,10 +19,16 @@ from pathlib import Path
 import dlt
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    AutomationCondition,
     BackfillPolicy,
+    DataVersion,
     Definitions,
     MaterializeResult,
     MetadataValue,
+    ObserveResult,
+    multi_observable_source_asset,
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.common.configuration.specs import AwsCredentials
@@ -34,13 +40,20 @@ from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.checks.schema_changes import schema_change_checks
 from graduated_platform.partition_metadata import partition_metadata, rows_by_day, rows_by_day_sql
 from graduated_platform.partitions import daily_partitions, day_window
-from graduated_platform.translators import DAILY_TAG, RawTableTranslator
+from graduated_platform.translators import DAILY_TAG, INGESTION_GROUP, RawTableTranslator
 from graduated_platform.warehouse import Warehouse
 from ingestion.contracts import explained_violations
 from ingestion.landing_zone import FileReport, LandingReport, Outcome, landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.quarantine import quarantine_table
-from ingestion.shop_db import shop_db
+from ingestion.shop_db import (
+    SHOP_TABLES,
+    ChangeReport,
+    cursors,
+    explained_unavailable,
+    newest_changes,
+    shop_db,
+)
 from landing_zone.days import DayWindow
 from landing_zone.tables import DAILY_TABLES
 
@@ -159,21 +172,108 @@ def landing_zone_assets(
             yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
-def shop_db_source() -> DltSource:
+def shop_db_source(report: ChangeReport | None = None) -> DltSource:
     """Locally the SQLite file; in production dlt resolves the URL from its secrets providers."""
-    return shop_db(settings.SHOP_DB_URL) if settings.SHOP_DB_URL else shop_db()
+    if settings.SHOP_DB_URL:
+        return shop_db(settings.SHOP_DB_URL, report=report)
+    return shop_db(report=report)
+
+
+# The shop database's tables as the platform sees them from outside: each observation asks for
+# the newest `updated_at` (shop_db.newest_changes), which becomes the table's data version. The
+# load of a table runs when that version changes, so an unchanged database costs one query per
+# table every few minutes and starts no run.
+SHOP_DB_SOURCES = {table: AssetKey(["shop_db", table]) for table in SHOP_TABLES}
+OBSERVE_SHOP_DB = AutomationCondition.cron_tick_passed("*/5 * * * *") & ~(
+    AutomationCondition.in_progress()
+)
+
+
+@multi_observable_source_asset(
+    specs=[
+        AssetSpec(
+            key,
+            description=f"The shop database's {table} table, outside the platform. Its data "
+            "version is the newest updated_at in it: a new version means rows changed.",
+            group_name=INGESTION_GROUP,
+            automation_condition=OBSERVE_SHOP_DB,
+        )
+        for table, key in SHOP_DB_SOURCES.items()
+    ],
+)
+def shop_db_changes() -> Iterator[ObserveResult]:
+    for table, newest in newest_changes(settings.SHOP_DB_URL).items():
+        yield ObserveResult(
+            asset_key=SHOP_DB_SOURCES[table],
+            data_version=DataVersion(newest),
+            metadata={"newest_updated_at": MetadataValue.text(newest)},
+        )
+
+
+def change_metadata(
+    pipeline: dlt.Pipeline, table: str, report: ChangeReport, before: dict, after: dict
+) -> dict:
+    """What a change-capture load did to `table`: rows new or changed, rows deleted, the cursor
+    before and after, and the rows the raw table now holds; said in words when nothing moved."""
+    changed, deleted = report.changed[table], report.deleted[table]
+    since = before.get(table)
+    if changed or deleted:
+        summary = f"merged {changed} new or changed and {deleted} deleted row(s)"
+    elif since is None:
+        summary = "the source table is empty: nothing to load"
+    else:
+        summary = f"no row changed since updated_at {since}: nothing moved"
+    with pipeline.sql_client() as client:
+        qualified = client.make_qualified_table_name(table)
+        [(rows,)] = client.execute_sql(f"select count(*) from {qualified}") or [(0,)]
+    return {
+        "rows_changed": MetadataValue.int(changed),
+        "rows_deleted": MetadataValue.int(deleted),
+        "rows_moved": MetadataValue.int(changed + deleted),
+        "change_capture": MetadataValue.text(summary),
+        "cursor_before": MetadataValue.text(str(since)),
+        "cursor_after": MetadataValue.text(str(after.get(table))),
+        "dagster/row_count": MetadataValue.int(rows),
+    }
 
 
 @dlt_assets(
     dlt_source=shop_db_source(),
     dlt_pipeline=raw_pipeline("shop_db"),
-    dagster_dlt_translator=RawTableTranslator(),
+    dagster_dlt_translator=RawTableTranslator(
+        sources=SHOP_DB_SOURCES,
+        # Load when an observation finds the table changed (or it was never loaded).
+        automation_condition=AutomationCondition.eager(),
+    ),
     backfill_policy=ONE_RUN,
-    pool=settings.WAREHOUSE_POOL,
+    # Like the landing zone's, these loads merge through dlt's staging dataset.
+    pool=settings.LANDING_LOAD_POOL,
 )
 def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse):
-    with run_pipeline("shop_db", warehouse) as pipeline, explained_violations("shop database"):
-        yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
+    with (
+        run_pipeline("shop_db", warehouse) as pipeline,
+        explained_unavailable(settings.SHOP_DB_URL),
+        explained_violations("shop database"),
+    ):
+        # The cursor lives in the pipeline's state in the warehouse; a fresh working folder
+        # fetches it first, so the run can say where it started.
+        pipeline.sync_destination()
+        before = cursors(pipeline.state)
+        report = ChangeReport()
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=shop_db_source(report),
+                dlt_pipeline=pipeline,
+                loader_file_format="parquet",
+            )
+        )
+        after = cursors(pipeline.state)
+        for result in results:
+            assert isinstance(result, MaterializeResult) and result.asset_key is not None
+            table = result.asset_key.path[-1]
+            counts = change_metadata(pipeline, table, report, before, after)
+            yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
 @dlt_assets(
@@ -204,6 +304,6 @@ def product_catalog_assets(
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
 
 defs = Definitions(
-    assets=with_freshness_policies(INGESTION_ASSETS),
+    assets=[*with_freshness_policies(INGESTION_ASSETS), shop_db_changes],
     asset_checks=schema_change_checks(INGESTION_ASSETS),
 )
