@@ -27,7 +27,7 @@ columns land; a column whose type changes stops the load (contracts.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -108,7 +108,7 @@ def shop_db(
     return resources
 
 
-def cursors(state: dict[str, Any]) -> dict[str, Any]:
+def cursors(state: Mapping[str, Any]) -> dict[str, Any]:
     """Each table's cursor in a pipeline's state: the newest `updated_at` loaded, if any."""
     resources = state.get("sources", {}).get("shop_db", {}).get("resources", {})
     return {

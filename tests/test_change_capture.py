@@ -12,7 +12,6 @@ history is built from the changes the simulator reports it made, never from the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -365,7 +364,9 @@ def test_the_snapshot_holds_every_version_the_simulator_made_and_closes_deleted_
     expected = {}
     for id_, history in versions.items():
         ends = [start for _, start in history[1:]] + ["closed" if id_ in deleted else None]
-        expected[id_] = [(name, start, end) for (name, start), end in zip(history, ends)]
+        expected[id_] = [
+            (name, start, end) for (name, start), end in zip(history, ends, strict=True)
+        ]
 
     rows = platform.query(
         "select customer_id, customer_name, dbt_valid_from, dbt_valid_to "
@@ -385,6 +386,4 @@ def test_the_snapshot_holds_every_version_the_simulator_made_and_closes_deleted_
     current = customers_now(platform)
     assert set(current) == live_rows_at(captured, changes)
     assert deleted and not deleted & set(current)
-    assert raw_rows(platform.warehouse, "customers") == live_rows(
-        captured["database"], "customers"
-    )
+    assert raw_rows(platform.warehouse, "customers") == live_rows(captured["database"], "customers")
