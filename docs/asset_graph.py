@@ -19,7 +19,12 @@ def node_id(key: AssetKey) -> str:
 
 
 def mermaid(graph: AssetGraph) -> str:
-    keys = sorted(graph.materializable_asset_keys, key=lambda k: k.to_user_string())
+    # Observable sources (the shop database's tables, watched for changes) are drawn too: they
+    # are what the shop's loads depend on.
+    keys = sorted(
+        graph.materializable_asset_keys | graph.observable_asset_keys,
+        key=lambda k: k.to_user_string(),
+    )
     by_group: dict[str, list[AssetKey]] = defaultdict(list)
     for key in keys:
         by_group[graph.get(key).group_name or "default"].append(key)

@@ -50,11 +50,13 @@ def connected_pieces(graph: AssetGraph) -> list[set[AssetKey]]:
 
 
 def loose_ends(graph: AssetGraph) -> list[str]:
-    """Assets nothing produces, and pieces of the graph cut off from the rest."""
+    """Assets nothing produces, and pieces of the graph cut off from the rest. An observable
+    source (the shop database's tables) is produced by its observation."""
+    produced = graph.materializable_asset_keys | graph.observable_asset_keys
     problems = [
         f"{key.to_user_string()} is a dependency that no asset materializes"
         for key in graph.get_all_asset_keys()
-        if key not in graph.materializable_asset_keys
+        if key not in produced
     ]
     pieces = sorted(connected_pieces(graph), key=len)
     problems += [
