@@ -21,7 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
+# Each test process (each worker of `pytest -n`) has its own: two workers sharing one warehouse
+# file would wait on each other's DuckDB lock.
+os.environ["PLATFORM_DATA_DIR"] = tempfile.mkdtemp(prefix="platform-tests-")
 # The suite runs the local setup even from a shell configured for production; the production
 # tests give each process they start its production environment (tests/production_env.py).
 for variable in (
