@@ -254,11 +254,21 @@ def load_metadata(platform: Platform) -> dict[str, dict[str, Any]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.mark.slow
+def test_shop_changes_reach_the_marts_and_the_snapshot_and_only_changes_start_a_load(
+    tmp_path: Path,
+):
+    # One platform through all of it, in one test: its runs are the expensive part, and a
+    # test of its own per check could be given to another worker (`pytest -n`) to run again.
+    captured = run_two_days_of_shop_changes(tmp_path)
+    a_renamed_customer_is_renamed_in_the_mart_and_the_load_moved_only_the_changes(captured)
+    an_unchanged_shop_database_starts_no_load_and_a_changed_one_does(captured)
+    the_snapshot_holds_every_version_the_simulator_made_and_closes_deleted_customers(captured)
+
+
+def run_two_days_of_shop_changes(root: Path) -> dict[str, Any]:
     """One platform through a day's full build and two days of shop changes, with what each
     step left behind."""
-    root = tmp_path_factory.mktemp("change-capture")
     home = root / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "platform" / "dagster.yaml", home / "dagster.yaml")
@@ -302,10 +312,9 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-@pytest.mark.slow
-def test_a_renamed_customer_is_renamed_in_the_mart_and_the_load_moved_only_the_changes(
+def a_renamed_customer_is_renamed_in_the_mart_and_the_load_moved_only_the_changes(
     captured: dict[str, Any],
-):
+) -> None:
     day_one: list[ShopChange] = captured["day_one"]
     after = captured["after_day_one"]
     customers = [c for c in day_one if c.table == "customers"]
@@ -337,20 +346,18 @@ def live_rows_at(captured: dict[str, Any], changes: list[ShopChange]) -> set[str
     return alive
 
 
-@pytest.mark.slow
-def test_an_unchanged_shop_database_starts_no_load_and_a_changed_one_does(
+def an_unchanged_shop_database_starts_no_load_and_a_changed_one_does(
     captured: dict[str, Any],
-):
+) -> None:
     automation = captured["automation"]
     assert automation["unchanged"] == {"raw/customers": 0, "raw/stores": 0}
     stores_changed = any(c.table == "stores" for c in captured["day_two"])
     assert automation["changed"] == {"raw/customers": 1, "raw/stores": int(stores_changed)}
 
 
-@pytest.mark.slow
-def test_the_snapshot_holds_every_version_the_simulator_made_and_closes_deleted_customers(
+def the_snapshot_holds_every_version_the_simulator_made_and_closes_deleted_customers(
     captured: dict[str, Any],
-):
+) -> None:
     platform: Platform = captured["platform"]
     changes: list[ShopChange] = captured["day_one"] + captured["day_two"]
     # Each customer's versions as the simulator made them: (name, from), in order.
