@@ -31,7 +31,7 @@ DATA_DIR := $(abspath $(or $(PLATFORM_DATA_DIR),data))
 START ?= 2018-09-01
 END ?= 2018-10-31
 
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/snapshots dbt_project/tests -type f) \
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 

@@ -21,7 +21,6 @@ from graduated_platform.partitions import daily_partitions
 from graduated_platform.settings import RAW_DATASET
 
 INGESTION_GROUP = "ingestion"
-SNAPSHOT_GROUP = "snapshots"
 # Carried by the landing-zone tables and the dbt models partitioned by day: `tag:daily` selects
 # the whole partitioned chain.
 DAILY_TAG = "daily"
@@ -37,28 +36,26 @@ class RawTableTranslator(DagsterDltTranslator):
     """Names each dlt resource's asset after the raw table it loads, in the ingestion group.
 
     `tags` go on every asset of the source: the landing zone's carry `daily`, as the dbt fact
-    models do. `sources` names, by table, an asset standing for the outside system a table is
-    read from (the shop database's observed tables); tables without one are roots of the graph.
-    `automation_condition` goes on every asset of the source.
+    models do.
     """
 
     tags: dict[str, str] = field(default_factory=dict)
-    sources: Mapping[str, AssetKey] = field(default_factory=dict)
-    automation_condition: AutomationCondition | None = None
+    # The outside system's own asset the tables are loaded from, when the platform can tell it
+    # changed (the shop database, observed): the tables then load when it changes.
+    source: AssetKey | None = None
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
         destination = data.destination.destination_name if data.destination else "warehouse"
-        source = self.sources.get(data.resource.name)
         return default.replace_attributes(
             key=raw_table_asset_key(data.resource.name),
             # dlt's default adds an upstream stub asset per resource; the sources are outside the
-            # platform, so the raw tables are the graph's roots, unless a source is observed.
-            deps=[source] if source else [],
-            automation_condition=self.automation_condition,
+            # platform, so the raw tables are the graph's roots, unless the source reports in.
+            deps=[self.source] if self.source else [],
             group_name=INGESTION_GROUP,
             kinds={"dlt", destination},
             tags={**default.tags, **self.tags},
+            automation_condition=AutomationCondition.eager() if self.source else None,
         )
 
 
@@ -69,7 +66,7 @@ def is_daily(node: Mapping[str, Any]) -> bool:
 
 class DbtModelTranslator(DagsterDbtTranslator):
     """dbt sources are the raw-table assets dlt produces; models are grouped by their folder,
-    and the ones tagged `daily` are partitioned by day; snapshots are `snapshots/<name>`."""
+    and the ones tagged `daily` are partitioned by day."""
 
     def __init__(self) -> None:
         # A child table (products__supplies) and its parent are one asset, raw/products.
@@ -82,12 +79,6 @@ class DbtModelTranslator(DagsterDbtTranslator):
         node = self.get_resource_props(manifest, unique_id)
         if node["resource_type"] == "source":
             return spec.replace_attributes(key=raw_table_asset_key(node["name"]))
-        if node["resource_type"] == "snapshot":
-            # A YAML snapshot's fqn has no folder ([project, name]): it gets the group and key
-            # prefix `snapshots`, as the models get their folder's.
-            return spec.replace_attributes(
-                key=AssetKey([SNAPSHOT_GROUP, node["name"]]), group_name=SNAPSHOT_GROUP
-            )
         # fqn is [project, folder, ..., model]: models/staging/x.sql -> group "staging"
         spec = spec.replace_attributes(group_name=node["fqn"][1])
         if is_daily(node):

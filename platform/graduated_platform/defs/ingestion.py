@@ -20,7 +20,6 @@ import dlt
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     AutomationCondition,
     BackfillPolicy,
     DataVersion,
@@ -28,7 +27,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     ObserveResult,
-    multi_observable_source_asset,
+    observable_source_asset,
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dlt.common.configuration.specs import AwsCredentials
@@ -47,7 +46,6 @@ from ingestion.landing_zone import FileReport, LandingReport, Outcome, landing_z
 from ingestion.product_catalog import product_catalog
 from ingestion.quarantine import quarantine_table
 from ingestion.shop_db import (
-    SHOP_TABLES,
     ChangeReport,
     cursors,
     explained_unavailable,
@@ -179,35 +177,29 @@ def shop_db_source(report: ChangeReport | None = None) -> DltSource:
     return shop_db(report=report)
 
 
-# The shop database's tables as the platform sees them from outside: each observation asks for
-# the newest `updated_at` (shop_db.newest_changes), which becomes the table's data version. The
-# load of a table runs when that version changes, so an unchanged database costs one query per
-# table every few minutes and starts no run.
-SHOP_DB_SOURCES = {table: AssetKey(["shop_db", table]) for table in SHOP_TABLES}
-OBSERVE_SHOP_DB = AutomationCondition.cron_tick_passed("*/5 * * * *") & ~(
+# The shop database as the platform sees it from outside: each observation asks each table for
+# its newest `updated_at` (shop_db.newest_changes), and together they are the database's data
+# version. The shop's tables load when that version changes, so an unchanged database costs one
+# query per table every few minutes and starts no run.
+SHOP_DATABASE = AssetKey(["shop", "database"])
+OBSERVE_SHOP_DATABASE = AutomationCondition.cron_tick_passed("*/5 * * * *") & ~(
     AutomationCondition.in_progress()
 )
 
 
-@multi_observable_source_asset(
-    specs=[
-        AssetSpec(
-            key,
-            description=f"The shop database's {table} table, outside the platform. Its data "
-            "version is the newest updated_at in it: a new version means rows changed.",
-            group_name=INGESTION_GROUP,
-            automation_condition=OBSERVE_SHOP_DB,
-        )
-        for table, key in SHOP_DB_SOURCES.items()
-    ],
+@observable_source_asset(
+    key=SHOP_DATABASE,
+    group_name=INGESTION_GROUP,
+    automation_condition=OBSERVE_SHOP_DATABASE,
+    description="The shop's operational database, outside the platform. Its data version is "
+    "the newest updated_at of each of its tables: a new version means rows changed.",
 )
-def shop_db_changes() -> Iterator[ObserveResult]:
-    for table, newest in newest_changes(settings.SHOP_DB_URL).items():
-        yield ObserveResult(
-            asset_key=SHOP_DB_SOURCES[table],
-            data_version=DataVersion(newest),
-            metadata={"newest_updated_at": MetadataValue.text(newest)},
-        )
+def shop_database() -> ObserveResult:
+    newest = newest_changes(settings.SHOP_DB_URL)
+    return ObserveResult(
+        data_version=DataVersion(", ".join(f"{t} {at}" for t, at in sorted(newest.items()))),
+        metadata={f"newest_updated_at_{t}": MetadataValue.text(at) for t, at in newest.items()},
+    )
 
 
 def change_metadata(
@@ -240,11 +232,8 @@ def change_metadata(
 @dlt_assets(
     dlt_source=shop_db_source(),
     dlt_pipeline=raw_pipeline("shop_db"),
-    dagster_dlt_translator=RawTableTranslator(
-        sources=SHOP_DB_SOURCES,
-        # Load when an observation finds the table changed (or it was never loaded).
-        automation_condition=AutomationCondition.eager(),
-    ),
+    # Loaded when an observation finds the database changed (README, "Change capture").
+    dagster_dlt_translator=RawTableTranslator(source=SHOP_DATABASE),
     backfill_policy=ONE_RUN,
     # Like the landing zone's, these loads merge through dlt's staging dataset.
     pool=settings.LANDING_LOAD_POOL,
@@ -304,6 +293,6 @@ def product_catalog_assets(
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
 
 defs = Definitions(
-    assets=[*with_freshness_policies(INGESTION_ASSETS), shop_db_changes],
+    assets=[shop_database, *with_freshness_policies(INGESTION_ASSETS)],
     asset_checks=schema_change_checks(INGESTION_ASSETS),
 )
