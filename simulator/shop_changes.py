@@ -69,12 +69,11 @@ def shop_database(data_dir: Path | None = None) -> Path:
 
 def newest_change(db: sqlite3.Connection) -> date | None:
     """The day of the newest change made after the database was written, if any."""
-    newest = max(
-        (value for table in ("customers", "stores") for (value,) in
-         db.execute(f"select max(updated_at) from {table}")
-         if value),
-        default=None,
-    )  # fmt: skip
+    stamps = [
+        db.execute(f"select max(updated_at) from {t}").fetchone()[0]
+        for t in ("customers", "stores")
+    ]
+    newest = max(filter(None, stamps), default=None)
     if newest is None or newest < db_time(RECORDS_AS_OF):
         return None
     return datetime.fromisoformat(newest).date()
@@ -90,16 +89,15 @@ def default_day(db: sqlite3.Connection, landing_newest: date | None) -> date:
 def draw_changes(db: sqlite3.Connection, day: date, seed: int = 0) -> list[ShopChange]:
     """The day's changes, drawn from the seed, the day and the database as it is."""
     rng = random.Random(f"shop-changes:{seed}:{day.isoformat()}")
-    live = [row for row in db.execute("select id, name from customers where deleted_at is null "
-                                      "order by id")]  # fmt: skip
+    live = list(db.execute("select id, name from customers where deleted_at is null order by id"))
     stores = list(db.execute("select id, name from stores where deleted_at is null order by id"))
     # Each customer changes at most once a day, so a day's changes never overwrite each other.
     touched = rng.sample(live, RENAMES_PER_DAY + DELETIONS_PER_DAY)
     store_renamed = rng.random() < STORE_RENAME_CHANCE
     count = len(touched) + SIGNUPS_PER_DAY + store_renamed
     midnight = datetime.combine(day, datetime.min.time())
-    times = [midnight + timedelta(seconds=s)
-             for s in sorted(rng.sample(range(FIRST_CHANGE, LAST_CHANGE), count))]  # fmt: skip
+    seconds = sorted(rng.sample(range(FIRST_CHANGE, LAST_CHANGE), count))
+    times = [midnight + timedelta(seconds=second) for second in seconds]
     planned: list[tuple[Literal["customers", "stores"], str, Kind, str]] = []
     for customer_id, name in touched[:RENAMES_PER_DAY]:
         planned.append(("customers", customer_id, "rename", new_name(rng, name)))
