@@ -35,7 +35,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver shop-changes bad-day daily-table dbt-manifest instance lint bench clean
+.PHONY: up test test-quick browser setup data deliver shop-changes bad-day alerts daily-table dbt-manifest instance lint bench clean
 
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
@@ -96,6 +96,13 @@ shop-changes: setup
 DEFECTS ?=
 bad-day: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
+
+# Follows the local alerts: one JSON line per failed run, with its link, failed step or check and
+# first error line (README, "Retries and alerts"). Ctrl-C to stop watching.
+alerts:
+	@mkdir -p $(DATA_DIR) && touch $(DATA_DIR)/alerts.log
+	@echo "Following $(DATA_DIR)/alerts.log (Ctrl-C to stop)"
+	tail -n 20 -F $(DATA_DIR)/alerts.log
 
 # A new daily landing table, declared and given its dbt source and staging model (README,
 # "Adding things"): make daily-table TABLE=returns COLUMNS="id:string refund:int64 ..."

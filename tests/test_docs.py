@@ -21,7 +21,7 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one():
     targets = (
         *("up", "test", "test-quick", "data", "deliver", "shop-changes", "bad-day"),
         *("dbt-manifest", "lint"),
-        *("bench", "clean", "daily-table"),
+        *("bench", "clean", "daily-table", "alerts"),
     )
     for target in targets:
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.MULTILINE), target

@@ -77,6 +77,17 @@ SHOP_DB_URL = (
 )
 PRODUCT_CATALOG_URL = absolute_url(os.environ.get("PRODUCT_CATALOG_URL") or str(DATA_DIR / "shop"))
 
+# Whether a source is read across the network (a bucket, a database server) or from this machine
+# (a folder, a SQLite file): loads from the first kind retry transient errors, the second kind
+# have none to retry (retry_policies.py).
+LOCAL_URL_SCHEMES = ("file://", "sqlite:///")
+
+
+def is_remote(url: str | None) -> bool:
+    """`None` is a URL dlt resolves from its secrets providers: production's database server."""
+    return url is None or not url.startswith(LOCAL_URL_SCHEMES)
+
+
 # dlt keeps its pipelines' working state (schemas, load packages) here, not in ~/.dlt.
 DLT_PIPELINES_DIR = DATA_DIR / "dlt"
 
@@ -99,6 +110,37 @@ WAREHOUSE_POOL = "warehouse"
 # `dagster instance concurrency set landing_zone_loads 1` (docs/production.md).
 LANDING_LOAD_POOL = "landing_zone_loads" if PRODUCTION else WAREHOUSE_POOL
 
+# Where alerts go (defs/alerts.py): a failed run, with its failed steps and checks, becomes one
+# alert. `file` (the default) appends one JSON line per alert to ALERTS_FILE, which `make alerts`
+# follows; `slack` posts to SLACK_CHANNEL with the bot token in SLACK_BOT_TOKEN (dagster-slack),
+# and needs the UI's address for the alert's link.
+ALERT_CHANNELS = ("file", "slack")
+ALERT_CHANNEL = os.environ.get("ALERT_CHANNEL") or "file"
+if ALERT_CHANNEL not in ALERT_CHANNELS:
+    raise SettingsError(
+        f"ALERT_CHANNEL is {ALERT_CHANNEL!r}, which is not one of {', '.join(ALERT_CHANNELS)}. "
+        "Unset it to write alerts to a file, or set ALERT_CHANNEL=slack (see .env.example)."
+    )
+ALERTS_FILE = DATA_DIR / "alerts.log"
+SLACK_TOKEN_VARIABLE = "SLACK_BOT_TOKEN"
+SLACK_CHANNEL = os.environ.get("SLACK_CHANNEL") or ""
+# slack_sdk's default; another address is for a proxy, or the tests' Slack on loopback.
+SLACK_API_URL = os.environ.get("SLACK_API_URL") or "https://slack.com/api/"
+REQUIRED_FOR_SLACK = (SLACK_TOKEN_VARIABLE, "SLACK_CHANNEL", "DAGSTER_WEBSERVER_URL")
+# The Dagster UI as the alert's reader reaches it: each alert links to its run there.
+WEBSERVER_URL = (os.environ.get("DAGSTER_WEBSERVER_URL") or "http://127.0.0.1:3000").rstrip("/")
+
+# Variables whose values are secrets: an alert never shows one, even when an error message
+# quoted it (alert_message.py masks them). Only the names live here.
+SECRET_VARIABLES = (
+    SLACK_TOKEN_VARIABLE,
+    "SNOWFLAKE_PASSWORD",
+    "DAGSTER_POSTGRES_PASSWORD",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "SOURCES__SHOP_DB__CREDENTIALS",
+)
+
 # What production cannot run without. Settings checks only that each is set: the values are
 # read by whichever tool uses them (see the module docstring).
 REQUIRED_IN_PRODUCTION = (
@@ -113,19 +155,26 @@ def missing_variables(names: tuple[str, ...] = REQUIRED_IN_PRODUCTION) -> list[s
     return [name for name in names if not os.environ.get(name)]
 
 
-if PRODUCTION:
-    if missing := missing_variables():
-        raise SettingsError(
-            f"PLATFORM_ENV=production needs {len(missing)} environment variable(s) that are not "
-            f"set: {', '.join(missing)}. Set them in the code location's environment "
-            "(.env.example describes each one), or unset PLATFORM_ENV to run locally."
-        )
-    if not LANDING_ZONE_URL.startswith("s3://"):
-        raise SettingsError(
-            f"LANDING_ZONE_URL is {LANDING_ZONE_URL!r}, but in production the landing zone is an "
-            "S3 bucket: set LANDING_ZONE_URL=s3://<bucket>/<prefix> (and S3_ENDPOINT_URL for a "
-            "store other than AWS S3)."
-        )
+# One message names every variable missing for what the environment asks for.
+REQUIRED = {
+    "PLATFORM_ENV=production": REQUIRED_IN_PRODUCTION if PRODUCTION else (),
+    "ALERT_CHANNEL=slack": REQUIRED_FOR_SLACK if ALERT_CHANNEL == "slack" else (),
+}
+if missing := missing_variables(tuple(name for names in REQUIRED.values() for name in names)):
+    asking = " and ".join(switch for switch, names in REQUIRED.items() if names)
+    undo = "unset PLATFORM_ENV to run locally" if PRODUCTION else "unset ALERT_CHANNEL"
+    raise SettingsError(
+        f"{asking} needs {len(missing)} environment variable(s) that are not set: "
+        f"{', '.join(missing)}. Set them in the code location's environment (.env.example "
+        f"describes each one), or {undo}."
+    )
+
+if PRODUCTION and not LANDING_ZONE_URL.startswith("s3://"):
+    raise SettingsError(
+        f"LANDING_ZONE_URL is {LANDING_ZONE_URL!r}, but in production the landing zone is an "
+        "S3 bucket: set LANDING_ZONE_URL=s3://<bucket>/<prefix> (and S3_ENDPOINT_URL for a "
+        "store other than AWS S3)."
+    )
 
 # dbt reads its connection from dbt_project/profiles.yml, which takes the DuckDB path from the
 # environment; dbt runs as a subprocess and inherits this.
