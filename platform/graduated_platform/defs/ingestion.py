@@ -247,6 +247,10 @@ OBSERVE_SHOP_DATABASE = AutomationCondition.cron_tick_passed("*/5 * * * *") & ~(
     automation_condition=OBSERVE_SHOP_DATABASE,
     description="The shop's operational database, outside the platform. Its data version is "
     "the newest updated_at of each of its tables: a new version means rows changed.",
+    # An observation that fails is not retried: the next tick observes again.
+    metadata=retry_policies.described(
+        None, "none: a failed observation is tried again at the next tick, 5 minutes later"
+    ),
 )
 def shop_database() -> ObserveResult:
     newest = newest_changes(settings.SHOP_DB_URL)
