@@ -35,7 +35,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing
+.PHONY: up test test-quick browser setup data deliver shop-changes bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing
 
 # The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
 # the customer segments to; its contacts live under $(DATA_DIR)/marketing/.
@@ -99,6 +99,11 @@ data: setup
 # with the landing-zone sensor on, the UI shows the run it starts.
 deliver: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.deliver $(if $(DAY),--day $(DAY))
+
+# A day of changes in the shop's database (renames, sign-ups, a deletion; DAY=YYYY-MM-DD for
+# another day): the platform's change capture loads them (README.md, "Change capture").
+shop-changes: setup
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.shop_changes $(if $(DAY),--day $(DAY))
 
 # The same, deliberately bad, for demos and workshops (README.md, "Data quality"), e.g.
 # `make bad-day DAY=2018-11-01 DEFECTS="negative-amounts duplicate-ids"`.

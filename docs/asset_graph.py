@@ -19,8 +19,8 @@ def node_id(key: AssetKey) -> str:
 
 
 def mermaid(graph: AssetGraph) -> str:
-    # External assets too (the product catalogue its publisher reports): they are drawn
-    # beside what reads them, like any asset.
+    # External and observed assets too (the product catalogue its publisher reports, the shop
+    # database watched for changes): they are drawn beside what reads them, like any asset.
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
     by_group: dict[str, list[AssetKey]] = defaultdict(list)
     for key in keys:

@@ -49,8 +49,12 @@ def describe_violation(source: str, error: DataValidationError) -> str:
         change = f"a {type_name} value in column {name!r}"
     elif error.schema_entity == "columns":
         change = f"a new column {column!r}"
+    elif error.schema_entity == "data_type" and column:
+        # The source declares the column with another type (a database table's reflected
+        # columns); dlt's own words below say which type was there and which came.
+        change = f"column {column!r} with a new type"
     else:
-        change = f"a change to {error.schema_entity} {column!r}".rstrip(" '")
+        change = f"a change to {error.schema_entity}"
     return (
         f"The {source} source sent {change} for raw.{error.table_name}, and its schema "
         f"contract freezes {error.schema_entity} (ingestion/contracts.py), so nothing was "

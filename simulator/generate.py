@@ -20,14 +20,23 @@ import random
 import sqlite3
 from bisect import bisect
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from landing_zone.files import file_key
 from landing_zone.storage import FolderStorage
 from landing_zone.tables import DAILY_TABLES
-from simulator.shop import MENU, STORES, Customer, Store, customers, open_stores
+from simulator.shop import (
+    MENU,
+    RECORDS_AS_OF,
+    STORES,
+    Customer,
+    Store,
+    customers,
+    open_stores,
+)
 
 ORDER_COLUMNS = tuple(DAILY_TABLES["orders"].names)
 ITEM_COLUMNS = tuple(DAILY_TABLES["items"].names)
@@ -144,28 +153,74 @@ def write_daily_drop(landing_dir: Path, drop: DailyDrop) -> list[Path]:
     return [landing_dir / key for key in files]
 
 
+def db_time(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy writes and compares SQLite's: microseconds always present, so
+    text comparison in a `where updated_at >= ...` orders the same as time."""
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def base_records(shoppers: list[Customer], stores: list[Store]) -> tuple[list[tuple], list[tuple]]:
+    """Customers and stores as first written, each last changed before `RECORDS_AS_OF`, a
+    minute apart in the order the shop met them, none deleted."""
+    customer_rows = [
+        (c.id, c.name, db_time(RECORDS_AS_OF - timedelta(minutes=len(shoppers) - n)), None)
+        for n, c in enumerate(shoppers)
+    ]
+    store_rows = [
+        (
+            s.id,
+            s.name,
+            s.opened_at.isoformat(sep=" "),
+            s.tax_rate,
+            db_time(RECORDS_AS_OF - timedelta(minutes=len(stores) - n)),
+            None,
+        )
+        for n, s in enumerate(stores)
+    ]
+    return customer_rows, store_rows
+
+
+def holds_shop(path: Path, shoppers: list[Customer]) -> bool:
+    """Whether `path` is already this shop's database, changes and all: it has the change
+    columns and every customer the generator would write."""
+    if not path.exists():
+        return False
+    with closing(sqlite3.connect(path)) as db:
+        columns = {row[1] for row in db.execute("pragma table_info(customers)")}
+        if not {"updated_at", "deleted_at"} <= columns:
+            return False
+        ids = {row[0] for row in db.execute("select id from customers")}
+    return {c.id for c in shoppers} <= ids
+
+
 def write_shop_database(path: Path, shoppers: list[Customer], stores: list[Store]) -> None:
-    """The shop's operational database: customers and stores, rewritten whole each time."""
+    """The shop's operational database: customers and stores, written whole.
+
+    Each table has an `updated_at`, set whenever a row changes, and a `deleted_at`, set when the
+    shop deletes a row, which it keeps (a soft delete), as operational databases commonly do:
+    a reader can then find every change, deletions included, by asking for the rows whose
+    `updated_at` is newer than the last it saw (simulator/shop_changes.py makes the changes).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path) as db:
+    customer_rows, store_rows = base_records(shoppers, stores)
+    with closing(sqlite3.connect(path)) as db, db:
         db.executescript(
             """
             drop table if exists customers;
             drop table if exists stores;
-            create table customers (id text primary key, name text not null);
+            create table customers (
+                id text primary key, name text not null,
+                updated_at timestamp not null, deleted_at timestamp
+            );
             create table stores (
                 id text primary key, name text not null,
-                opened_at timestamp not null, tax_rate real not null
+                opened_at timestamp not null, tax_rate real not null,
+                updated_at timestamp not null, deleted_at timestamp
             );
             """
         )
-        db.executemany("insert into customers values (?, ?)", [(c.id, c.name) for c in shoppers])
-        db.executemany(
-            "insert into stores values (?, ?, ?, ?)",
-            [(s.id, s.name, s.opened_at.isoformat(sep=" "), s.tax_rate) for s in stores],
-        )
-    # sqlite3's context manager commits but does not close
-    db.close()
+        db.executemany("insert into customers values (?, ?, ?, ?)", customer_rows)
+        db.executemany("insert into stores values (?, ?, ?, ?, ?, ?)", store_rows)
 
 
 def write_product_catalog(path: Path) -> None:
@@ -204,7 +259,12 @@ def generate(data_dir: Path, start: date, end: date, seed: int = 0, scale: int =
         raise ValueError(f"--scale {scale} is below 1: the demo's volume is 1")
     data_dir = data_dir.resolve()
     shoppers = customers(seed, scale)
-    write_shop_database(data_dir / "shop" / "shop.db", shoppers, list(STORES))
+    # The shop's database lives on between runs, with the changes made to it since it was
+    # written (`make shop-changes`): writing it again would take them back, behind the back of
+    # the platform's change capture. It is written when missing, or not this shop's.
+    shop_db = data_dir / "shop" / "shop.db"
+    if not holds_shop(shop_db, shoppers):
+        write_shop_database(shop_db, shoppers, list(STORES))
     write_product_catalog(data_dir / "shop" / "product_catalog.json")
     order_count = 0
     for day in days(start, end):

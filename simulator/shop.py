@@ -218,6 +218,16 @@ _LAST_NAMES = (
 
 CUSTOMER_COUNT = 2_500
 
+# The shop's operational database as generated: every record was last changed before this
+# moment, the first day of the data. Changes the simulator makes later (simulator/shop_changes.py)
+# are stamped with their own day's times, so a record's `updated_at` only ever grows.
+RECORDS_AS_OF = datetime(2018, 9, 1)
+
+
+def draw_name(rng: random.Random) -> str:
+    """A customer's name: a first and a last name, as the generated customers have."""
+    return f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
+
 
 def customers(seed: int = 0, scale: int = 1) -> list[Customer]:
     """The shop's customer base: the same list for the same seed, whatever the date range.

@@ -1,9 +1,10 @@
 """Which asset moves by what, and the automation condition's rules, on the platform's own graph.
 
 The definitions say it (fast): the daily facts have no automation condition (the landing-zone
-sensor's runs move them), every other dbt model and the catalogue's load have the platform's one
-condition, the automation sensor is off. Then the condition is evaluated by Dagster's own
-evaluator on the platform's definitions, against an instance fed with reported events (no runs):
+sensor's runs move them), every other dbt model, the catalogue's load and the shop database's
+loads have the platform's one condition, the automation sensor is off. Then the condition is
+evaluated by Dagster's own evaluator on the platform's definitions, against an instance fed with
+reported events (no runs):
 `customers` is requested once `marts/orders` updated and its blocking checks passed, not while
 one of them fails; `raw/products` once the catalogue's publisher reported.
 The end-to-end version, with the daemon and real runs, is tests/test_event_driven.py.
@@ -58,6 +59,9 @@ FOLLOWS_UPSTREAM = {
     "marts/products",
     "marts/supplies",
     "activation/marketing_contacts",
+    "raw/customers",
+    "raw/stores",
+    "snapshots/customers_history",
 }
 
 
@@ -68,14 +72,14 @@ def test_which_assets_follow_their_upstream_by_automation():
         if GRAPH.get(key).automation_condition == ON_UPSTREAM_UPDATE
     }
     assert followers == FOLLOWS_UPSTREAM
-    # Nothing else carries any condition: the daily chain moves with the sensor's runs, the
-    # shop database's tables with the schedule (or by hand).
+    # Nothing else carries a condition but the shop database's observation (every 5 minutes):
+    # the daily chain moves with the sensor's runs.
     others = {
         key.to_user_string()
         for key in GRAPH.get_all_asset_keys()
         if GRAPH.get(key).automation_condition is not None
     } - followers
-    assert others == set()
+    assert others == {"shop/database"}
     partitioned = {
         key.to_user_string()
         for key in GRAPH.materializable_asset_keys

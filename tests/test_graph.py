@@ -56,11 +56,12 @@ DECLARED_EXTERNAL = {spec.key for spec in defs.assets or [] if isinstance(spec, 
 
 def loose_ends(graph: AssetGraph) -> list[str]:
     """Assets nothing produces (and nobody declared), and pieces of the graph cut off from the
-    rest."""
+    rest. An observable source (the shop database's tables) is produced by its observation."""
+    produced = graph.materializable_asset_keys | graph.observable_asset_keys
     problems = [
         f"{key.to_user_string()} is a dependency that no asset materializes"
         for key in graph.get_all_asset_keys()
-        if key not in graph.materializable_asset_keys and key not in DECLARED_EXTERNAL
+        if key not in produced and key not in DECLARED_EXTERNAL
     ]
     pieces = sorted(connected_pieces(graph), key=len)
     problems += [

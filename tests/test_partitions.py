@@ -66,7 +66,10 @@ def test_a_new_window_does_not_make_dbt_reparse_the_project(tmp_path: Path):
         return result.stdout
 
     with duckdb.connect(env["WAREHOUSE_PATH"]) as db:
-        db.execute("create schema raw; create table raw.customers (id varchar, name varchar)")
+        db.execute(
+            "create schema raw; create table raw.customers "
+            "(id varchar, name varchar, updated_at timestamp, deleted_at timestamp)"
+        )
     dbt("parse")
     logs = [
         dbt(

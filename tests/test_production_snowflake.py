@@ -122,7 +122,10 @@ RAW_TABLES = {
             ("i4", "o3", "JAF-001", "2018-09-02"),
         ],
     ),
-    "customers": ("id varchar, name varchar", [("c1", "Ann"), ("c2", "Bo")]),
+    "customers": (
+        "id varchar, name varchar, updated_at timestamp_ntz, deleted_at timestamp_ntz",
+        [("c1", "Ann", "2018-08-31 10:00:00", None), ("c2", "Bo", "2018-08-31 11:00:00", None)],
+    ),
     "stores": (
         "id varchar, name varchar, opened_at timestamp_ntz, tax_rate double",
         [("s1", "Philadelphia", "2016-09-01 00:00:00", 0.06)],

@@ -42,7 +42,7 @@ AUTOMATION_RUN_TAG = "graduated_platform/moved_by"
 
 automation_sensor = AutomationConditionSensorDefinition(
     "automation_sensor",
-    target=AssetSelection.all(),
+    target=AssetSelection.all(include_sources=True),
     # Off until someone turns it on in the UI: a fresh clone should not start work by itself.
     default_status=DefaultSensorStatus.STOPPED,
     minimum_interval_seconds=30,

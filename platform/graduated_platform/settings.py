@@ -70,7 +70,11 @@ S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
 # password, so dlt reads it from the variable named below, through its own secrets provider for
 # the environment. None here means "ask dlt".
 SHOP_DB_CREDENTIALS_VARIABLE = "SOURCES__SHOP_DB__CREDENTIALS"
-SHOP_DB_URL = None if PRODUCTION else f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
+# Locally the file is opened read-only (`mode=ro`): the platform only reads the shop's database,
+# and a missing file is then an error that says so, where SQLite would create an empty one.
+SHOP_DB_URL = (
+    None if PRODUCTION else f"sqlite:///file:{DATA_DIR / 'shop' / 'shop.db'}?mode=ro&uri=true"
+)
 PRODUCT_CATALOG_URL = absolute_url(os.environ.get("PRODUCT_CATALOG_URL") or str(DATA_DIR / "shop"))
 
 # Whether a source is read across the network (a bucket, a database server) or from this machine
@@ -100,7 +104,8 @@ DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH") or "target")
 WAREHOUSE_POOL = "warehouse"
 
 # The landing-zone loads merge through one dlt staging dataset (`raw_staging`), so two of them
-# must never run at once. Locally the warehouse pool (limit 1) already ensures that; in
+# must never run at once; the shop database's change-capture loads merge through it too, and
+# join the same pool. Locally the warehouse pool (limit 1) already ensures that; in
 # production they get a pool of their own, limited to 1 once per instance with
 # `dagster instance concurrency set landing_zone_loads 1` (docs/production.md).
 LANDING_LOAD_POOL = "landing_zone_loads" if PRODUCTION else WAREHOUSE_POOL

@@ -38,8 +38,9 @@ class RawTableTranslator(DagsterDltTranslator):
     """
 
     tags: dict[str, str] = field(default_factory=dict)
-    # The outside system's own asset the tables are loaded from, when it reports its updates
-    # (the product catalogue): the tables then follow it by declarative automation.
+    # The outside system's own asset the tables are loaded from, when the platform hears of its
+    # updates (the product catalogue reports them; the shop database is observed): the tables
+    # then follow it by declarative automation.
     source: AssetKey | None = None
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:

@@ -14,7 +14,10 @@ renamed as (
         id as customer_id,
 
         ---------- text
-        name as customer_name
+        name as customer_name,
+
+        ---------- timestamps
+        updated_at
 
     from source
 

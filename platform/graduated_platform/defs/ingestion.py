@@ -28,13 +28,17 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    AutomationCondition,
     BackfillPolicy,
+    DataVersion,
     Definitions,
     MaterializeResult,
     MetadataValue,
+    ObserveResult,
     PartitionsDefinition,
     RetryPolicy,
     multi_asset,
+    observable_source_asset,
 )
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dlt.common.configuration.specs import AwsCredentials
@@ -53,7 +57,13 @@ from ingestion.contracts import explained_violations
 from ingestion.landing_zone import FileReport, LandingReport, Outcome, landing_zone
 from ingestion.product_catalog import product_catalog
 from ingestion.quarantine import quarantine_table
-from ingestion.shop_db import shop_db
+from ingestion.shop_db import (
+    ChangeReport,
+    cursors,
+    explained_unavailable,
+    newest_changes,
+    shop_db,
+)
 from landing_zone.days import DayWindow
 from landing_zone.tables import DAILY_TABLES
 
@@ -215,26 +225,105 @@ def landing_zone_assets(
             yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
-def shop_db_source() -> DltSource:
+def shop_db_source(report: ChangeReport | None = None) -> DltSource:
     """Locally the SQLite file; in production dlt resolves the URL from its secrets providers."""
-    return shop_db(settings.SHOP_DB_URL) if settings.SHOP_DB_URL else shop_db()
+    if settings.SHOP_DB_URL:
+        return shop_db(settings.SHOP_DB_URL, report=report)
+    return shop_db(report=report)
+
+
+# The shop database as the platform sees it from outside: each observation asks each table for
+# its newest `updated_at` (shop_db.newest_changes), and together they are the database's data
+# version. The shop's tables load when that version changes, so an unchanged database costs one
+# query per table every few minutes and starts no run.
+SHOP_DATABASE = AssetKey(["shop", "database"])
+OBSERVE_SHOP_DATABASE = AutomationCondition.cron_tick_passed("*/5 * * * *") & ~(
+    AutomationCondition.in_progress()
+)
+
+
+@observable_source_asset(
+    key=SHOP_DATABASE,
+    group_name=INGESTION_GROUP,
+    automation_condition=OBSERVE_SHOP_DATABASE,
+    description="The shop's operational database, outside the platform. Its data version is "
+    "the newest updated_at of each of its tables: a new version means rows changed.",
+    # An observation that fails is not retried: the next tick observes again.
+    metadata=retry_policies.described(
+        None, "none: a failed observation is tried again at the next tick, 5 minutes later"
+    ),
+)
+def shop_database() -> ObserveResult:
+    newest = newest_changes(settings.SHOP_DB_URL)
+    return ObserveResult(
+        data_version=DataVersion(", ".join(f"{t} {at}" for t, at in sorted(newest.items()))),
+        metadata={f"newest_updated_at_{t}": MetadataValue.text(at) for t, at in newest.items()},
+    )
+
+
+def change_metadata(
+    pipeline: dlt.Pipeline, table: str, report: ChangeReport, before: dict, after: dict
+) -> dict:
+    """What a change-capture load did to `table`: rows new or changed, rows deleted, the cursor
+    before and after, and the rows the raw table now holds; said in words when nothing moved."""
+    changed, deleted = report.changed[table], report.deleted[table]
+    since = before.get(table)
+    if changed or deleted:
+        summary = f"merged {changed} new or changed and {deleted} deleted row(s)"
+    elif since is None:
+        summary = "the source table is empty: nothing to load"
+    else:
+        summary = f"no row changed since updated_at {since}: nothing moved"
+    with pipeline.sql_client() as client:
+        qualified = client.make_qualified_table_name(table)
+        [(rows,)] = client.execute_sql(f"select count(*) from {qualified}") or [(0,)]
+    return {
+        "rows_changed": MetadataValue.int(changed),
+        "rows_deleted": MetadataValue.int(deleted),
+        "rows_moved": MetadataValue.int(changed + deleted),
+        "change_capture": MetadataValue.text(summary),
+        "cursor_before": MetadataValue.text(str(since)),
+        "cursor_after": MetadataValue.text(str(after.get(table))),
+        "dagster/row_count": MetadataValue.int(rows),
+    }
 
 
 @dlt_assets(
     dlt_source=shop_db_source(),
     dlt_pipeline=raw_pipeline("shop_db"),
-    dagster_dlt_translator=RawTableTranslator(),
+    # Loaded when an observation finds the database changed (README, "Change capture").
+    dagster_dlt_translator=RawTableTranslator(source=SHOP_DATABASE),
     backfill_policy=ONE_RUN,
-    pool=settings.WAREHOUSE_POOL,
+    # Like the landing zone's, these loads merge through dlt's staging dataset.
+    pool=settings.LANDING_LOAD_POOL,
     retry_policy=SHOP_DB_RETRIES,
 )
 def shop_db_assets(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse):
     with (
         fail_fast_unless_transient(retried=SHOP_DB_RETRIES is not None),
         run_pipeline("shop_db", warehouse) as pipeline,
+        explained_unavailable(settings.SHOP_DB_URL),
         explained_violations("shop database"),
     ):
-        yield from dlt.run(context=context, dlt_pipeline=pipeline, loader_file_format="parquet")
+        # The cursor lives in the pipeline's state in the warehouse; a fresh working folder
+        # fetches it first, so the run can say where it started.
+        pipeline.sync_destination()
+        before = cursors(pipeline.state)
+        report = ChangeReport()
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=shop_db_source(report),
+                dlt_pipeline=pipeline,
+                loader_file_format="parquet",
+            )
+        )
+        after = cursors(pipeline.state)
+        for result in results:
+            assert isinstance(result, MaterializeResult) and result.asset_key is not None
+            table = result.asset_key.path[-1]
+            counts = change_metadata(pipeline, table, report, before, after)
+            yield result._replace(metadata={**(result.metadata or {}), **counts})
 
 
 # The catalogue as its publisher sees it: an asset the platform does not build, which the
@@ -282,6 +371,6 @@ def product_catalog_assets(
 INGESTION_ASSETS = [landing_zone_assets, shop_db_assets, product_catalog_assets]
 
 defs = Definitions(
-    assets=[PRODUCT_CATALOG, *with_freshness_policies(INGESTION_ASSETS)],
+    assets=[PRODUCT_CATALOG, shop_database, *with_freshness_policies(INGESTION_ASSETS)],
     asset_checks=schema_change_checks(INGESTION_ASSETS),
 )
