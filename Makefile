@@ -121,7 +121,7 @@ catch-up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 # Exercise 8: the production instance (PostgreSQL) and the shop's bucket (S3 protocol) on this
 # machine, until Ctrl-C (workshop/ex8_graduate/README.md).
 production-services: setup dbt-manifest
-	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop.ex8_graduate.services
+	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop.ex8_graduate.services $(if $(NO_UI),--no-ui)
 
 lint: setup
 	ruff check .

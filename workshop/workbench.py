@@ -64,9 +64,13 @@ class Workbench:
             command, cwd=self.repo_root, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        tail = "\n".join(done.stdout.strip().splitlines()[-6:])
-        if tail:
-            print("  " + tail.replace("\n", "\n  "), flush=True)
+        lines = done.stdout.strip().splitlines()
+        if expect_failure and done.returncode != 0:
+            # The reason, not the stack: a failure that was the point is no error.
+            errors = [line for line in lines if "Error" in line and "File " not in line]
+            print(f"  failed, as expected: {(errors or lines or [''])[-1].strip()}", flush=True)
+        elif lines:
+            print("  " + "\n  ".join(lines[-6:]), flush=True)
         if expect_failure != (done.returncode != 0):
             outcome = "succeeded" if done.returncode == 0 else f"failed ({done.returncode})"
             raise SolveError(f"`{' '.join(command)}` {outcome}:\n{done.stdout[-4000:]}")

@@ -63,8 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     (platform_data / "shop").mkdir(parents=True)
     shutil.copy(data_dir / "shop" / "shop.db", platform_data / "shop" / "shop.db")
 
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    # Handlers, not the default: a shell starts a background job with SIGINT ignored, and an
+    # ignored signal would leave the servers running.
+    stop: list[int] = []
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda received, _: stop.append(received))
     print("starting PostgreSQL and the S3-protocol server on loopback...", flush=True)
     with loopback_s3() as s3, postgres_server() as postgres:
         client = s3.client()
@@ -102,8 +105,6 @@ def main(argv: list[str] | None = None) -> None:
         try:
             while not stop and (ui is None or ui.poll() is None):
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
             (root / "env").unlink(missing_ok=True)
             if ui is not None and ui.poll() is None:
