@@ -187,6 +187,8 @@ class Workbench:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             log.close()
+            # Its last heartbeats would make the next solution think a daemon still ticks.
+            self.state().instance.wipe_daemon_heartbeats()
 
     def wait_for(self, what: str, probe: Callable[[], T | None], timeout: float = 900) -> T:
         deadline = time.monotonic() + timeout
