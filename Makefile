@@ -35,19 +35,37 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver bad-day daily-table dbt-manifest instance lint bench clean \
+.PHONY: up test test-quick browser setup data deliver bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing \
 	check solve catch-up production-services
 
+# The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
+# the customer segments to; its contacts live under $(DATA_DIR)/marketing/.
+MARKETING_PORT ?= 3001
+MARKETING := python -m simulator.marketing_service --port $(MARKETING_PORT) --data-dir $(DATA_DIR)
+
+# The marketing service runs beside the UI and ends with it: Ctrl-C (or `kill` of make) stops
+# dg dev, and the trap stops the service.
 up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
+	$(MARKETING) & marketing=$$!; \
+	trap 'kill $$marketing 2>/dev/null; wait $$marketing 2>/dev/null' EXIT; \
 	PLATFORM_DATA_DIR=$(DATA_DIR) dg dev --host 127.0.0.1 --port 3000
 
+# The marketing service alone, in the foreground (the UI's `make up` starts it too).
+marketing: setup
+	$(MARKETING)
+
+# Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
+# run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.
+# Tests that share an expensive module fixture stay on one worker (their `xdist_group` mark).
+TEST_WORKERS ?= 2
+
 test: setup dbt-manifest browser
-	pytest
+	pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
 # (marked slow). `make test` runs them all.
 test-quick: setup dbt-manifest
-	pytest -m "not slow"
+	pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
 
 # The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
 # Installed when missing and this is root on Debian; otherwise that test says what to install.
@@ -89,6 +107,18 @@ DEFECTS ?=
 bad-day: setup
 	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.bad_day $(if $(DAY),--day $(DAY)) $(foreach d,$(DEFECTS),--defect $(d))
 
+# The merchandising team publishes a new price and reports it to the webserver (README.md, "What
+# moves each asset"): make publish-catalog [SKU=BEV-002] [PRICE=550], PRICE in cents.
+publish-catalog: setup
+	PLATFORM_DATA_DIR=$(DATA_DIR) python -m simulator.publish_catalog $(if $(SKU),--sku $(SKU)) $(if $(PRICE),--price $(PRICE))
+
+# Follows the local alerts: one JSON line per failed run, with its link, failed step or check and
+# first error line (README, "Retries and alerts"). Ctrl-C to stop watching.
+alerts:
+	@mkdir -p $(DATA_DIR) && touch $(DATA_DIR)/alerts.log
+	@echo "Following $(DATA_DIR)/alerts.log (Ctrl-C to stop)"
+	tail -n 20 -F $(DATA_DIR)/alerts.log
+
 # A new daily landing table, declared and given its dbt source and staging model (README,
 # "Adding things"): make daily-table TABLE=returns COLUMNS="id:string refund:int64 ..."
 daily-table: setup
@@ -129,7 +159,7 @@ lint: setup
 	mypy
 	lint-imports --no-cache
 
-# Every benchmark, then the goals table (bench/run_all.py; README.md, "Performance"). About 30
+# Every benchmark, then the goals table (bench/run_all.py; README.md, "Performance"). About 40
 # minutes on 2 cores; run one alone with `.venv/bin/python bench/<name>.py`.
 bench: setup dbt-manifest
 	python bench/run_all.py

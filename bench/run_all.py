@@ -18,6 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import (
+    activation,
+    automation,
     backfill,
     definitions_load,
     incremental_strategy,
@@ -45,6 +47,8 @@ BENCHMARKS: list[tuple[str, Callable[[], dict[str, float] | None]]] = [
     ("volume", volume.main),
     ("sensor", sensor.main),
     ("incremental_strategy", incremental_strategy.main),
+    ("automation", automation.main),
+    ("activation", activation.main),
 ]
 
 

@@ -19,7 +19,9 @@ def node_id(key: AssetKey) -> str:
 
 
 def mermaid(graph: AssetGraph) -> str:
-    keys = sorted(graph.materializable_asset_keys, key=lambda k: k.to_user_string())
+    # External assets too (the product catalogue its publisher reports): they are drawn
+    # beside what reads them, like any asset.
+    keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
     by_group: dict[str, list[AssetKey]] = defaultdict(list)
     for key in keys:
         by_group[graph.get(key).group_name or "default"].append(key)

@@ -3,7 +3,9 @@
 moto's server (the same app `moto_server` and `ThreadedMotoServer` run) behind a thin WSGI
 layer that counts the requests it receives. The sensor's list calls are then counted at the
 server, by what arrived over HTTP, not by the code under test counting itself. The server can be
-stopped and started again on the same port with its buckets intact, to play an outage.
+stopped and started again on the same port with its buckets intact, to play an outage, or made
+to answer every request with 503 "SlowDown" while `unavailable` is set, as S3 does when it is
+overloaded (the retry tests).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ FAKE_AWS = {
 }
 
 
+# S3's own answer when it sheds load: a transient error that clients are meant to retry.
+SLOW_DOWN = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass  # a line per request would bury the test output
@@ -47,9 +56,15 @@ class LoopbackS3:
         self.requests: Counter[str] = Counter()
         self._app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer | None = None
+        # While set, every request is answered 503 SlowDown (and counted as "unavailable").
+        self.unavailable = False
         self._thread: threading.Thread | None = None
 
     def _count(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if self.unavailable:
+            self.requests["unavailable"] += 1
+            start_response("503 Slow Down", [("Content-Type", "application/xml")])
+            return [SLOW_DOWN]
         if environ["REQUEST_METHOD"] == "GET" and "list-type=2" in environ.get("QUERY_STRING", ""):
             self.requests["ListObjectsV2"] += 1
         else:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-os.environ.setdefault("PLATFORM_DATA_DIR", tempfile.mkdtemp(prefix="platform-tests-"))
+from simulator.marketing_loopback import LoopbackMarketingService
+
+# Each test process (each worker of `pytest -n`) has its own: two workers sharing one warehouse
+# file would wait on each other's DuckDB lock.
+os.environ["PLATFORM_DATA_DIR"] = tempfile.mkdtemp(prefix="platform-tests-")
 # The suite runs the local setup even from a shell configured for production; the production
 # tests give each process they start its production environment (tests/production_env.py).
 for variable in (
@@ -30,6 +35,8 @@ for variable in (
     "S3_ENDPOINT_URL",
     "PRODUCT_CATALOG_URL",
     "DBT_TARGET_PATH",
+    "MARKETING_API_URL",
+    "MARKETING_API_TOKEN",
 ):
     os.environ.pop(variable, None)
 
@@ -103,6 +110,20 @@ class Platform:
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as db:
             return db.sql(sql).fetchall()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def marketing_service_for_every_platform(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LoopbackMarketingService]:
+    """The shop's marketing system, which every platform a test runs syncs its segments to (the
+    activation group): one service per session, found through the environment every platform
+    process inherits. Started without waiting for it, as nothing reaches it before the marts are
+    built. Tests about activation start their own (tests/test_activation.py)."""
+    service = LoopbackMarketingService(tmp_path_factory.mktemp("marketing")).start(wait=False)
+    os.environ.update(service.env)
+    yield service
+    service.stop()
 
 
 @pytest.fixture

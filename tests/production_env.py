@@ -14,7 +14,8 @@ from tests.conftest import REPO_ROOT
 
 SNOWFLAKE_SECRET = "placeholder-snowflake-password-7f3a"
 SHOP_DB_SECRET = "placeholder-shop-db-password-91c2"
-SECRETS = (SNOWFLAKE_SECRET, SHOP_DB_SECRET)
+MARKETING_SECRET = "placeholder-marketing-token-5d8e"
+SECRETS = (SNOWFLAKE_SECRET, SHOP_DB_SECRET, MARKETING_SECRET)
 
 PLACEHOLDERS = {
     "PLATFORM_ENV": "production",
@@ -29,6 +30,8 @@ PLACEHOLDERS = {
     "SNOWFLAKE_ROLE": "PLACEHOLDER_ROLE",
     "SNOWFLAKE_DATABASE": "ANALYTICS",
     "SNOWFLAKE_WAREHOUSE": "PLACEHOLDER_WAREHOUSE",
+    "MARKETING_API_URL": "https://marketing.invalid/api",
+    "MARKETING_API_TOKEN": MARKETING_SECRET,
 }
 
 

@@ -20,7 +20,7 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one():
     makefile = (REPO_ROOT / "Makefile").read_text()
     targets = (
         *("up", "test", "test-quick", "data", "deliver", "bad-day", "dbt-manifest", "lint"),
-        *("bench", "clean", "daily-table"),
+        *("bench", "clean", "daily-table", "alerts"),
     )
     for target in targets:
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.MULTILINE), target

@@ -74,7 +74,9 @@ def user_environment() -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("PLATFORM_", "DAGSTER_", "DBT_", "PYTEST", "VIRTUAL_ENV"))
+        if not name.startswith(
+            ("PLATFORM_", "DAGSTER_", "DBT_", "PYTEST", "VIRTUAL_ENV", "MARKETING_")
+        )
         and name not in ("LANDING_ZONE_URL", "PRODUCT_CATALOG_URL", "S3_ENDPOINT_URL")
     }
     venvs = (str(REPO_ROOT / ".venv"), str(REPO_ROOT / ".tools"))

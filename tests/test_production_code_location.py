@@ -36,6 +36,10 @@ from dagster._serdes import serialize_value
 from dagster import AssetKey
 from graduated_platform.definitions import defs
 
+# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
+# module fixture that is expensive to build.
+pytestmark = pytest.mark.xdist_group("test_production_code_location")
+
 graph = defs.resolve_asset_graph()
 print(json.dumps({
     "kinds": {key.to_user_string(): sorted(graph.get(key).kinds)
@@ -43,6 +47,9 @@ print(json.dumps({
     "warehouse": type(defs.resources["warehouse"]).__name__,
     "executor": defs.executor.name,
     "landing_pool": defs.resolve_assets_def(AssetKey(["raw", "orders"])).node_def.pool,
+    "activation_pool": defs.resolve_assets_def(
+        AssetKey(["activation", "marketing_contacts"])
+    ).node_def.pool,
     "snapshot": serialize_value(RepositorySnap.from_def(defs.get_repository_def())),
 }))
 """
@@ -105,9 +112,14 @@ def test_production_definitions_load_offline_and_show_no_secret(
     assert result["executor"] == "multiprocess"
     # Landing loads share dlt's staging tables: their own pool, set to 1 at deploy time.
     assert result["landing_pool"] == "landing_zone_loads"
-    # dlt's destination and dbt's adapter both say Snowflake, for every asset.
-    assert {key: "snowflake" in kinds for key, kinds in result["kinds"].items()} == {
-        key: True for key in result["kinds"]
+    # Syncs to the marketing system share dlt's working folder: their own pool, likewise.
+    assert result["activation_pool"] == "marketing_sync"
+    # dlt's destination and dbt's adapter both say Snowflake, for every asset that lands in the
+    # warehouse; activation's dlt destination is the marketing system.
+    kinds = result["kinds"]
+    assert kinds.pop("activation/marketing_contacts") == ["api", "dlt"]
+    assert {key: "snowflake" in kinds for key, kinds in kinds.items()} == {
+        key: True for key in kinds
     }
     # The UI sees which variables hold the credentials, never their values.
     snapshot = result["snapshot"]
@@ -118,7 +130,13 @@ def test_production_definitions_load_offline_and_show_no_secret(
 
 
 @pytest.mark.parametrize(
-    "unset", ["SNOWFLAKE_PASSWORD", "LANDING_ZONE_URL", "SOURCES__SHOP_DB__CREDENTIALS"]
+    "unset",
+    [
+        "SNOWFLAKE_PASSWORD",
+        "LANDING_ZONE_URL",
+        "SOURCES__SHOP_DB__CREDENTIALS",
+        "MARKETING_API_TOKEN",
+    ],
 )
 def test_a_missing_variable_stops_the_load_with_a_message_that_names_it(unset: str, tmp_path: Path):
     loaded = python(

@@ -120,7 +120,9 @@ def test_the_image_the_compose_file_and_the_local_setup_agree():
     for name in ("webserver", "daemon"):
         [workspace] = re.findall(r"--workspace (\S+)", " ".join(services[name]["command"]))
         assert Path(REPO_ROOT / workspace) == DEPLOY / "workspace.yaml"
-    # The daemon sets the landing loads' pool to 1 before it launches a run.
+    # The daemon sets the landing loads' and the marketing syncs' pools to 1 before it launches
+    # a run.
     assert "concurrency set landing_zone_loads 1" in " ".join(services["daemon"]["command"])
+    assert "concurrency set marketing_sync 1" in " ".join(services["daemon"]["command"])
     # Only the code location, and the runs it starts, get the platform's credentials.
     assert [name for name, service in services.items() if "env_file" in service] == ["code-server"]

@@ -13,6 +13,10 @@ from landing_zone.days import DayWindow
 # The first day the shop delivered (and the simulator's default start, see Makefile's START).
 FIRST_DAY = "2018-09-01"
 
+# Carried by the landing-zone tables and the dbt models partitioned by day: `tag:daily` selects
+# the whole partitioned chain.
+DAILY_TAG = "daily"
+
 daily_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY)
 
 

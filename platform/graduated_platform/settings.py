@@ -73,6 +73,17 @@ SHOP_DB_CREDENTIALS_VARIABLE = "SOURCES__SHOP_DB__CREDENTIALS"
 SHOP_DB_URL = None if PRODUCTION else f"sqlite:///{DATA_DIR / 'shop' / 'shop.db'}"
 PRODUCT_CATALOG_URL = absolute_url(os.environ.get("PRODUCT_CATALOG_URL") or str(DATA_DIR / "shop"))
 
+# Whether a source is read across the network (a bucket, a database server) or from this machine
+# (a folder, a SQLite file): loads from the first kind retry transient errors, the second kind
+# have none to retry (retry_policies.py).
+LOCAL_URL_SCHEMES = ("file://", "sqlite:///")
+
+
+def is_remote(url: str | None) -> bool:
+    """`None` is a URL dlt resolves from its secrets providers: production's database server."""
+    return url is None or not url.startswith(LOCAL_URL_SCHEMES)
+
+
 # dlt keeps its pipelines' working state (schemas, load packages) here, not in ~/.dlt.
 DLT_PIPELINES_DIR = DATA_DIR / "dlt"
 
@@ -94,6 +105,55 @@ WAREHOUSE_POOL = "warehouse"
 # `dagster instance concurrency set landing_zone_loads 1` (docs/production.md).
 LANDING_LOAD_POOL = "landing_zone_loads" if PRODUCTION else WAREHOUSE_POOL
 
+# The shop's marketing system, which the activation group sends the customer segments to. The
+# URL is an address, read here; the token is a credential: Dagster reads MARKETING_API_TOKEN when
+# a run starts (dg.EnvVar), and locally it defaults to the development value the simulated
+# service (simulator/marketing_service.py, `make marketing`) also takes when it is unset.
+MARKETING_API_URL = os.environ.get("MARKETING_API_URL") or "http://127.0.0.1:3001"
+MARKETING_TOKEN_VARIABLE = "MARKETING_API_TOKEN"
+LOCAL_MARKETING_TOKEN = "local-marketing-token"
+if not PRODUCTION:
+    os.environ.setdefault(MARKETING_TOKEN_VARIABLE, LOCAL_MARKETING_TOKEN)
+# How long a request may take before it counts as failed (and is retried).
+MARKETING_API_TIMEOUT_SECONDS = float(os.environ.get("MARKETING_API_TIMEOUT_SECONDS") or 30)
+# A sync keeps dlt's working folder between attempts, so a retry resumes the batches left.
+# Two syncs must never share it: locally the warehouse pool already keeps them apart (the sync
+# writes what it sent to the warehouse); in production they get a pool of their own, limited to
+# 1 with `dagster instance concurrency set marketing_sync 1` (docs/production.md).
+ACTIVATION_POOL = "marketing_sync" if PRODUCTION else WAREHOUSE_POOL
+
+# Where alerts go (defs/alerts.py): a failed run, with its failed steps and checks, becomes one
+# alert. `file` (the default) appends one JSON line per alert to ALERTS_FILE, which `make alerts`
+# follows; `slack` posts to SLACK_CHANNEL with the bot token in SLACK_BOT_TOKEN (dagster-slack),
+# and needs the UI's address for the alert's link.
+ALERT_CHANNELS = ("file", "slack")
+ALERT_CHANNEL = os.environ.get("ALERT_CHANNEL") or "file"
+if ALERT_CHANNEL not in ALERT_CHANNELS:
+    raise SettingsError(
+        f"ALERT_CHANNEL is {ALERT_CHANNEL!r}, which is not one of {', '.join(ALERT_CHANNELS)}. "
+        "Unset it to write alerts to a file, or set ALERT_CHANNEL=slack (see .env.example)."
+    )
+ALERTS_FILE = DATA_DIR / "alerts.log"
+SLACK_TOKEN_VARIABLE = "SLACK_BOT_TOKEN"
+SLACK_CHANNEL = os.environ.get("SLACK_CHANNEL") or ""
+# slack_sdk's default; another address is for a proxy, or the tests' Slack on loopback.
+SLACK_API_URL = os.environ.get("SLACK_API_URL") or "https://slack.com/api/"
+REQUIRED_FOR_SLACK = (SLACK_TOKEN_VARIABLE, "SLACK_CHANNEL", "DAGSTER_WEBSERVER_URL")
+# The Dagster UI as the alert's reader reaches it: each alert links to its run there.
+WEBSERVER_URL = (os.environ.get("DAGSTER_WEBSERVER_URL") or "http://127.0.0.1:3000").rstrip("/")
+
+# Variables whose values are secrets: an alert never shows one, even when an error message
+# quoted it (alert_message.py masks them). Only the names live here.
+SECRET_VARIABLES = (
+    SLACK_TOKEN_VARIABLE,
+    "SNOWFLAKE_PASSWORD",
+    "DAGSTER_POSTGRES_PASSWORD",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "SOURCES__SHOP_DB__CREDENTIALS",
+    MARKETING_TOKEN_VARIABLE,
+)
+
 # What production cannot run without. Settings checks only that each is set: the values are
 # read by whichever tool uses them (see the module docstring).
 REQUIRED_IN_PRODUCTION = (
@@ -101,6 +161,8 @@ REQUIRED_IN_PRODUCTION = (
     "PRODUCT_CATALOG_URL",
     SHOP_DB_CREDENTIALS_VARIABLE,
     *SNOWFLAKE_VARIABLES.values(),
+    "MARKETING_API_URL",
+    MARKETING_TOKEN_VARIABLE,
 )
 
 
@@ -108,19 +170,26 @@ def missing_variables(names: tuple[str, ...] = REQUIRED_IN_PRODUCTION) -> list[s
     return [name for name in names if not os.environ.get(name)]
 
 
-if PRODUCTION:
-    if missing := missing_variables():
-        raise SettingsError(
-            f"PLATFORM_ENV=production needs {len(missing)} environment variable(s) that are not "
-            f"set: {', '.join(missing)}. Set them in the code location's environment "
-            "(.env.example describes each one), or unset PLATFORM_ENV to run locally."
-        )
-    if not LANDING_ZONE_URL.startswith("s3://"):
-        raise SettingsError(
-            f"LANDING_ZONE_URL is {LANDING_ZONE_URL!r}, but in production the landing zone is an "
-            "S3 bucket: set LANDING_ZONE_URL=s3://<bucket>/<prefix> (and S3_ENDPOINT_URL for a "
-            "store other than AWS S3)."
-        )
+# One message names every variable missing for what the environment asks for.
+REQUIRED = {
+    "PLATFORM_ENV=production": REQUIRED_IN_PRODUCTION if PRODUCTION else (),
+    "ALERT_CHANNEL=slack": REQUIRED_FOR_SLACK if ALERT_CHANNEL == "slack" else (),
+}
+if missing := missing_variables(tuple(name for names in REQUIRED.values() for name in names)):
+    asking = " and ".join(switch for switch, names in REQUIRED.items() if names)
+    undo = "unset PLATFORM_ENV to run locally" if PRODUCTION else "unset ALERT_CHANNEL"
+    raise SettingsError(
+        f"{asking} needs {len(missing)} environment variable(s) that are not set: "
+        f"{', '.join(missing)}. Set them in the code location's environment (.env.example "
+        f"describes each one), or {undo}."
+    )
+
+if PRODUCTION and not LANDING_ZONE_URL.startswith("s3://"):
+    raise SettingsError(
+        f"LANDING_ZONE_URL is {LANDING_ZONE_URL!r}, but in production the landing zone is an "
+        "S3 bucket: set LANDING_ZONE_URL=s3://<bucket>/<prefix> (and S3_ENDPOINT_URL for a "
+        "store other than AWS S3)."
+    )
 
 # dbt reads its connection from dbt_project/profiles.yml, which takes the DuckDB path from the
 # environment; dbt runs as a subprocess and inherits this.

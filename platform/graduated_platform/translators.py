@@ -17,13 +17,11 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from graduated_platform.partitions import daily_partitions
+from graduated_platform.automation import ON_UPSTREAM_UPDATE
+from graduated_platform.partitions import DAILY_TAG, daily_partitions
 from graduated_platform.settings import RAW_DATASET
 
 INGESTION_GROUP = "ingestion"
-# Carried by the landing-zone tables and the dbt models partitioned by day: `tag:daily` selects
-# the whole partitioned chain.
-DAILY_TAG = "daily"
 
 
 def raw_table_asset_key(table_name: str) -> AssetKey:
@@ -40,6 +38,9 @@ class RawTableTranslator(DagsterDltTranslator):
     """
 
     tags: dict[str, str] = field(default_factory=dict)
+    # The outside system's own asset the tables are loaded from, when it reports its updates
+    # (the product catalogue): the tables then follow it by declarative automation.
+    source: AssetKey | None = None
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
@@ -47,11 +48,12 @@ class RawTableTranslator(DagsterDltTranslator):
         return default.replace_attributes(
             key=raw_table_asset_key(data.resource.name),
             # dlt's default adds an upstream stub asset per resource; the sources are outside the
-            # platform, so the raw tables are the graph's roots.
-            deps=[],
+            # platform, so the raw tables are the graph's roots, unless the source reports in.
+            deps=[self.source] if self.source else [],
             group_name=INGESTION_GROUP,
             kinds={"dlt", destination},
             tags={**default.tags, **self.tags},
+            automation_condition=ON_UPSTREAM_UPDATE if self.source else None,
         )
 
 
@@ -78,5 +80,8 @@ class DbtModelTranslator(DagsterDbtTranslator):
         # fqn is [project, folder, ..., model]: models/staging/x.sql -> group "staging"
         spec = spec.replace_attributes(group_name=node["fqn"][1])
         if is_daily(node):
-            spec = spec.replace_attributes(partitions_def=daily_partitions)
-        return spec
+            # The daily facts move with the landing-zone sensor's runs (README, "What moves
+            # each asset"): one run per backlog, the day's checks in the same run.
+            return spec.replace_attributes(partitions_def=daily_partitions)
+        # Dimensions and whole-history marts follow their upstream once its checks passed.
+        return spec.replace_attributes(automation_condition=ON_UPSTREAM_UPDATE)

@@ -38,7 +38,7 @@ def check(platform: PlatformState) -> None:
     require(
         FIRST_DAY.isoformat() in materialized,
         "the production instance has no run of 2018-09-01 yet: in the production UI "
-        "(http://127.0.0.1:3001) press Materialize all for the partition 2018-09-01, or from a "
+        "(http://127.0.0.1:3002) press Materialize all for the partition 2018-09-01, or from a "
         "shell: `set -a; . data/production/env; set +a; dg launch --target-path platform "
         "--assets '*' --partition 2018-09-01`.",
     )

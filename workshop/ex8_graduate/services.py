@@ -1,6 +1,6 @@
 """The production setup's services on this machine, until Ctrl-C (`make production-services`).
 
-    make production-services            # servers, then the production UI at :3001
+    make production-services            # servers, then the production UI at :3002
     make production-services NO_UI=1    # servers only (the walk-through test, a CLI session)
 
 What production runs on shared infrastructure, played on loopback by the parts the test suite
@@ -31,7 +31,7 @@ from workshop.ex8_graduate.environment import production_root
 from workshop.platform_state import REPO_ROOT, PlatformState
 
 BUCKET = "jaffle-shop-landing"
-UI_PORT = 3001
+UI_PORT = 3002  # 3000 is make up's UI, 3002 its marketing service
 
 
 def copy_into_bucket(client: Any, data_dir: Path) -> int:

@@ -2,17 +2,26 @@
 
 One `@dbt_assets` holds every model, built from the manifest prepared at setup
 (dbt_manifest.py). A run over a range of days is one `dbt build` with the window as
-`--event-time-start/-end` (dbt_project/macros/partition_window.sql).
+`--event-time-start/-end` (dbt_project/macros/partition_window.sql). The step has no retry
+policy (retry_policies.py): a failing SQL statement or dbt test fails the same way again.
 """
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Definitions, Output
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    Definitions,
+    Output,
+    map_asset_specs,
+)
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.dbt_manifest import validate_manifest
 
-from graduated_platform import settings
+from graduated_platform import retry_policies, settings
 from graduated_platform.checks.failing_rows import read_failing_test_queries, with_failing_rows
 from graduated_platform.checks.freshness import with_freshness_policies
 from graduated_platform.dbt_manifest import DBT_PROJECT, require_manifest
@@ -64,6 +73,7 @@ DAILY_MODELS = daily_models(MANIFEST)
     dagster_dbt_translator=TRANSLATOR,
     backfill_policy=BackfillPolicy.single_run(),
     pool=settings.WAREHOUSE_POOL,
+    retry_policy=retry_policies.DBT_MODELS,
 )
 def jaffle_shop_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
@@ -97,4 +107,15 @@ def with_rows_by_day(events: list[Any], window: DayWindow | None, warehouse: War
         yield event
 
 
-defs = Definitions(assets=with_freshness_policies([jaffle_shop_models]))
+def with_retry_policy_described(spec: AssetSpec) -> AssetSpec:
+    why_none = retry_policies.WHY_NONE_DBT
+    return spec.merge_attributes(
+        metadata=retry_policies.described(retry_policies.DBT_MODELS, why_none)
+    )
+
+
+defs = Definitions(
+    assets=with_freshness_policies(
+        map_asset_specs(with_retry_policy_described, [jaffle_shop_models])
+    )
+)

@@ -14,6 +14,7 @@ from dagster_dlt import DagsterDltResource
 from graduated_platform import settings
 from graduated_platform.dbt_manifest import dbt_cli
 from graduated_platform.landing_zone_resource import LandingZone
+from graduated_platform.marketing_resource import MarketingService
 from graduated_platform.warehouse import DuckDBWarehouse, Warehouse
 
 
@@ -49,6 +50,12 @@ RESOURCES: dict[str, Any] = {
     # What the landing-zone sensor watches: the folder or bucket the ingestion assets read.
     "landing_zone": LandingZone(
         url=settings.LANDING_ZONE_URL, s3_endpoint_url=settings.S3_ENDPOINT_URL
+    ),
+    # The shop's marketing system; the token by its variable's name, so the UI never shows it.
+    "marketing": MarketingService(
+        url=settings.MARKETING_API_URL,
+        token=EnvVar(settings.MARKETING_TOKEN_VARIABLE),
+        timeout_seconds=settings.MARKETING_API_TIMEOUT_SECONDS,
     ),
 }
 
