@@ -34,6 +34,7 @@ STARTING_DAILY_TABLES = ("orders", "items")
 STARTING_MODELS = (
     "stg_customers", "stg_locations", "stg_order_items", "stg_orders", "stg_products",
     "stg_supplies", "customers", "locations", "order_items", "orders", "products", "supplies",
+    "customer_segments",
 )  # fmt: skip
 STARTING_PYTHON_CHECKS = ("volume_anomaly", "quarantined_rows", "column_schema_change")
 

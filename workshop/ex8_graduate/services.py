@@ -31,7 +31,7 @@ from workshop.ex8_graduate.environment import production_root
 from workshop.platform_state import REPO_ROOT, PlatformState
 
 BUCKET = "jaffle-shop-landing"
-UI_PORT = 3002  # 3000 is make up's UI, 3002 its marketing service
+UI_PORT = 3002  # 3000 is make up's UI, 3001 its marketing service
 
 
 def copy_into_bucket(client: Any, data_dir: Path) -> int:
