@@ -35,7 +35,8 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver shop-changes bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing
+.PHONY: up test test-quick browser setup data deliver shop-changes bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing \
+	check solve catch-up production-services
 
 # The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
 # the customer segments to; its contacts live under $(DATA_DIR)/marketing/.
@@ -139,6 +140,23 @@ instance: $(DAGSTER_HOME)/dagster.yaml
 $(DAGSTER_HOME)/dagster.yaml: platform/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
+
+# The workshop (workshop/README.md). EX=3, EX="3 4" or EX=2-5; `make check` alone checks them all.
+EX ?=
+check: setup
+	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop check $(EX)
+
+solve: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
+	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop solve $(EX)
+
+# Solves every exercise up to EX that is not done yet, in order, then EX.
+catch-up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
+	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop catch-up $(EX)
+
+# Exercise 8: the production instance (PostgreSQL) and the shop's bucket (S3 protocol) on this
+# machine, until Ctrl-C (workshop/ex8_graduate/README.md).
+production-services: setup dbt-manifest
+	@PLATFORM_DATA_DIR=$(DATA_DIR) python -m workshop.ex8_graduate.services $(if $(NO_UI),--no-ui)
 
 lint: setup
 	ruff check .

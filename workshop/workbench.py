@@ -1,0 +1,237 @@
+"""What the reference solutions do with the platform: the commands an attendee would type.
+
+A solution copies its files from the exercise's `solution/` folder (the same paths as in the
+repository, so a solution is read like a change), runs the Makefile's targets, and does what the
+page asks to do in the UI through the CLI instead: `dg launch` for a materialization or a
+backfill, `dagster sensor start` for the sensor's toggle. Where `make up` is running, its daemon
+is used; otherwise a solution that needs a daemon starts one for as long as it needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from workshop.platform_state import REPO_ROOT, PlatformState
+
+BIN = Path(sys.executable).parent
+UI = "http://127.0.0.1:3000"
+LOCATION = "graduated_platform"  # workspace.yaml's location_name
+SENSOR = "landing_zone_sensor"
+T = TypeVar("T")
+
+
+class SolveError(RuntimeError):
+    """A step of a solution failed; the message says which and what it printed."""
+
+
+def days_argument(first: date, last: date) -> str:
+    """dg launch's partition argument: one day, or a range run as one run."""
+    return first.isoformat() if first == last else f"{first.isoformat()}...{last.isoformat()}"
+
+
+class Workbench:
+    """The attendee's repository and platform, for a solution to act on."""
+
+    def __init__(self, repo_root: Path = REPO_ROOT) -> None:
+        self.repo_root = repo_root
+
+    def state(self) -> PlatformState:
+        """A fresh view of the platform (runs, warehouse); the code location is not reloaded
+        in this process, so a solution that changed code launches runs as subprocesses."""
+        return PlatformState(self.repo_root)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def run(self, *command: str, expect_failure: bool = False, env: dict[str, str] | None = None
+            ) -> str:  # fmt: skip
+        """Run a command as typed in the repository; its output is shown and returned."""
+        print("$ " + " ".join(command), flush=True)
+        done = subprocess.run(
+            command, cwd=self.repo_root, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        lines = done.stdout.strip().splitlines()
+        if expect_failure and done.returncode != 0:
+            # The reason, not the stack: a failure that was the point is no error.
+            errors = [line for line in lines if "Error" in line and "File " not in line]
+            print(f"  failed, as expected: {(errors or lines or [''])[-1].strip()}", flush=True)
+        elif lines:
+            print("  " + "\n  ".join(lines[-6:]), flush=True)
+        if expect_failure != (done.returncode != 0):
+            outcome = "succeeded" if done.returncode == 0 else f"failed ({done.returncode})"
+            raise SolveError(f"`{' '.join(command)}` {outcome}:\n{done.stdout[-4000:]}")
+        return done.stdout
+
+    def make(self, target: str, **variables: str) -> str:
+        return self.run("make", "--no-print-directory", target,
+                        *(f"{name}={value}" for name, value in variables.items()))  # fmt: skip
+
+    def python(self, *arguments: str) -> str:
+        return self.run(sys.executable, *arguments)
+
+    def launch(self, select: str, first: date | None = None, last: date | None = None,
+               expect_failure: bool = False, env: dict[str, str] | None = None) -> str:  # fmt: skip
+        """`dg launch`, as the README's commands do: what Materialize in the UI does."""
+        partition: list[str] = []
+        if first is not None:
+            days = days_argument(first, last or first)
+            partition = ["--partition-range" if "..." in days else "--partition", days]
+        return self.run(
+            str(BIN / "dg"), "launch", "--target-path", "platform", "--assets", select,
+            *partition, expect_failure=expect_failure, env=env,
+        )  # fmt: skip
+
+    # --- files -------------------------------------------------------------------------------
+
+    def copy_solution(self, exercise_folder: Path) -> list[Path]:
+        """Copy the exercise's `solution/` tree onto the repository; returns what it wrote."""
+        source = exercise_folder / "solution"
+        written = []
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                target = self.repo_root / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                written.append(target)
+        print("copied " + ", ".join(str(p.relative_to(self.repo_root)) for p in written))
+        return written
+
+    def edit(self, relative: str, marker: str, addition: str) -> None:
+        """Insert `addition` after the first `marker` in a file, once: solving again changes
+        nothing."""
+        path = self.repo_root / relative
+        text = path.read_text()
+        if addition in text:
+            return
+        if marker not in text:
+            raise SolveError(f"{relative} no longer contains {marker.strip()!r}: edit it by hand")
+        path.write_text(text.replace(marker, marker + addition, 1))
+        print(f"edited {relative}")
+
+    def write_answers(self, exercise_folder: Path, answers: dict[str, object]) -> None:
+        lines = [f"{name} = {json.dumps(value)}" for name, value in answers.items()]
+        (exercise_folder / "answers.toml").write_text("\n".join(lines) + "\n")
+        print(f"wrote {exercise_folder.name}/answers.toml: " + "; ".join(lines))
+
+    def redraw_readme_graph(self) -> None:
+        """The README's asset graph, drawn again from the definitions (tests/test_docs.py)."""
+        print("$ python docs/asset_graph.py   (into README.md's mermaid block)", flush=True)
+        # Its standard output only: loading the definitions warns on standard error.
+        done = subprocess.run(
+            [sys.executable, "docs/asset_graph.py"], cwd=self.repo_root, capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if done.returncode != 0 or not done.stdout.startswith("flowchart"):
+            error = done.stderr[-3000:]
+            raise SolveError(f"docs/asset_graph.py could not draw the graph:\n{error}")
+        drawn = done.stdout.strip()
+        readme = self.repo_root / "README.md"
+        text = readme.read_text()
+        redrawn = re.sub(r"```mermaid\n.*?\n```", lambda _: f"```mermaid\n{drawn}\n```", text,
+                         count=1, flags=re.DOTALL)  # fmt: skip
+        readme.write_text(redrawn)
+
+    # --- the running platform ----------------------------------------------------------------
+
+    def reload_ui(self) -> None:
+        """Press Reload definitions, if `make up` is running (the UI and daemon see new code)."""
+        query = (
+            'mutation { reloadRepositoryLocation(repositoryLocationName: "' + LOCATION + '") '
+            "{ __typename } }"
+        )
+        request = urllib.request.Request(
+            f"{UI}/graphql", json.dumps({"query": query}).encode(),
+            {"Content-Type": "application/json"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=120):
+                print("reloaded the definitions in the running UI")
+        except (urllib.error.URLError, OSError):
+            pass  # no UI running: the next process loads the new code anyway
+
+    def daemon_alive(self) -> bool:
+        """Whether a Dagster daemon (the one `make up` starts) has reported in the last minute."""
+        heartbeats = self.state().instance.get_daemon_heartbeats()
+        return any(time.time() - beat.timestamp < 60 for beat in heartbeats.values())
+
+    def sensor_running(self) -> bool:
+        from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
+
+        states = self.state().instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        return any(s.name == SENSOR and s.status == InstigatorStatus.RUNNING for s in states)
+
+    @contextmanager
+    def daemon(self) -> Iterator[None]:
+        """The daemon `make up` runs, or one started here for as long as the block runs."""
+        if self.daemon_alive():
+            yield
+            return
+        print(f"$ {BIN / 'dagster-daemon'} run -w workspace.yaml   (until this solution ends)")
+        log = (self.state().data_dir / "workshop-daemon.log").open("wb")
+        process = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+            cwd=self.repo_root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            log.close()
+            # Its last heartbeats would make the next solution think a daemon still ticks.
+            self.state().instance.wipe_daemon_heartbeats()
+
+    def wait_for(self, what: str, probe: Callable[[], T | None], timeout: float = 900) -> T:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = probe()
+            if found:
+                return found
+            time.sleep(2)
+        raise SolveError(f"waited {timeout:.0f} s for {what}; see the UI's Runs page")
+
+    def wait_for_sensor_runs(self, since: float, timeout: float = 900) -> None:
+        """Wait until the sensor has started a run after `since` and every such run has ended."""
+        from datetime import UTC, datetime
+
+        from dagster import DagsterRunStatus, RunsFilter
+
+        ended = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+        runs_filter = RunsFilter(
+            tags={"dagster/sensor_name": SENSOR},
+            created_after=datetime.fromtimestamp(since, tz=UTC),
+        )
+
+        def settled() -> bool:
+            records = self.state().instance.get_run_records(runs_filter)
+            return bool(records) and all(record.dagster_run.status in ended for record in records)
+
+        print(f"waiting for {SENSOR}'s runs (a tick every 30 s, then the run)...", flush=True)
+        self.wait_for(f"{SENSOR} to start a run and the run to end", settled, timeout)
+
+    def run_delivered_days(self, select: str, first: date, last: date, delivered_at: float,
+                           expect_failure: bool = False) -> None:  # fmt: skip
+        """What runs delivered days: the sensor, where it is on and a daemon ticks it (this then
+        waits for its runs), or else `dg launch`, as a user without the sensor would."""
+        if self.sensor_running() and self.daemon_alive():
+            self.wait_for_sensor_runs(since=delivered_at - 1)
+        else:
+            self.launch(select, first, last, expect_failure=expect_failure)
