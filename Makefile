@@ -56,16 +56,16 @@ marketing: setup
 
 # Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
 # run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.
-# Tests that share an expensive module fixture stay on one worker (their `xdist_group` mark).
+# Each test module runs whole on one worker, so a module's shared fixture is built once.
 TEST_WORKERS ?= 2
 
 test: setup dbt-manifest browser
-	pytest -n $(TEST_WORKERS) --dist loadgroup
+	pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
 # (marked slow). `make test` runs them all.
 test-quick: setup dbt-manifest
-	pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
+	pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 # The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
 # Installed when missing and this is root on Debian; otherwise that test says what to install.

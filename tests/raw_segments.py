@@ -38,7 +38,7 @@ def expected_contacts(data_dir: Path) -> dict[str, dict[str, Any]]:
                 newest_day = max(newest_day, day)
 
     db = sqlite3.connect(data_dir / "shop" / "shop.db")
-    names = dict(db.execute("select id, name from customers"))
+    names = dict(db.execute("select id, name from customers where deleted_at is null"))
     db.close()
 
     contacts = {}

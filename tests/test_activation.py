@@ -37,10 +37,6 @@ from simulator.marketing_loopback import LoopbackMarketingService
 from tests.conftest import DG, PROJECT, REPO_ROOT, Platform, launch_command
 from tests.raw_segments import expected_changes, expected_contacts
 
-# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
-# module fixture that is expensive to build.
-pytestmark = pytest.mark.xdist_group("test_activation")
-
 CONTACTS_KEY = AssetKey(["activation", "marketing_contacts"])
 STEP = "activation__marketing_contacts"
 
@@ -268,9 +264,17 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         deliver(landing, date(2018, 9, 2))
         contacts = sorted(story.expected["first"])
         renamed, gone = contacts[0], contacts[1]
+        # As the shop's database records changes: each stamps updated_at, a deletion is soft.
+        changed_at = "2018-09-02 10:00:00.000000"
         with sqlite3.connect(platform.data_dir / "shop" / "shop.db") as shop:
-            shop.execute("update customers set name = 'Renamed Customer' where id = ?", (renamed,))
-            shop.execute("delete from customers where id = ?", (gone,))
+            shop.execute(
+                "update customers set name = 'Renamed Customer', updated_at = ? where id = ?",
+                (changed_at, renamed),
+            )
+            shop.execute(
+                "update customers set deleted_at = ?, updated_at = ? where id = ?",
+                (changed_at, changed_at, gone),
+            )
         step("second", launch_command("*", "2018-09-02"))
         story.metadata["second"] = latest_metadata(instance)
         story.expected["second"] = expected_contacts(platform.data_dir)

@@ -32,10 +32,6 @@ from ingestion.landing_zone import Outcome, read_landing_file
 from landing_zone.tables import DAILY_TABLES
 from tests.conftest import REPO_ROOT, Platform
 
-# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
-# module fixture that is expensive to build.
-pytestmark = pytest.mark.xdist_group("test_bad_deliveries")
-
 ORDERS_HEADER = ",".join(DAILY_TABLES["orders"].names)
 ITEMS_HEADER = ",".join(DAILY_TABLES["items"].names)
 ORDER = "o1,c1,2018-09-06 10:00:00,s1,1100,66,1166"

@@ -36,10 +36,6 @@ from dagster._serdes import serialize_value
 from dagster import AssetKey
 from graduated_platform.definitions import defs
 
-# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
-# module fixture that is expensive to build.
-pytestmark = pytest.mark.xdist_group("test_production_code_location")
-
 graph = defs.resolve_asset_graph()
 print(json.dumps({
     # The assets that write the warehouse; the shop database's observed tables write nothing.

@@ -39,9 +39,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from tests.conftest import REPO_ROOT
 from tests.postgres_server import Postgres, free_port, postgres_server
 
-# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
-# module fixture that is expensive to build.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_production_instance")]
+pytestmark = pytest.mark.slow
 
 PRODUCTION_CONFIG = REPO_ROOT / "platform" / "dagster-production.yaml"
 BIN = Path(sys.executable).parent

@@ -33,9 +33,7 @@ from landing_zone.storage import FolderStorage
 from simulator.bad_day import deliver_bad_day
 from tests.conftest import REPO_ROOT, Platform
 
-# One worker runs this module's tests (`make test` runs two, --dist loadgroup): they share a
-# module fixture that is expensive to build.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_quality")]
+pytestmark = pytest.mark.slow
 
 GOOD_DAYS = ["2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04"]
 BAD_DAY, NEXT_DAY = "2018-09-05", "2018-09-06"

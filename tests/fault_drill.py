@@ -10,8 +10,10 @@ next run, started right away by the same path (the UI's for the sensor: a sensor
 only for new files), must succeed within 2 minutes, with no manual step. The marts are then
 compared with figures counted from the day's CSV files: no row lost, none duplicated.
 
-One `dg dev` (webserver, daemon, code server) on loopback serves the whole module. Each
-case prints its recovery time, from the signal to the next run's success.
+The cases run in two test modules, each with one `dg dev` (webserver, daemon, code server) on
+loopback: tests/test_fault_drill_cli_ui.py and tests/test_fault_drill_sensor.py, which `make
+test`'s two workers run side by side. Each case prints its recovery time, from the signal to the
+next run's success.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ from sqlalchemy.exc import OperationalError
 from tests.conftest import DAGSTER, DG, REPO_ROOT, Platform, launch_command
 from tests.raw_figures import figures_by_day
 
-pytestmark = pytest.mark.slow
-
 DAYS = ["2018-09-01", "2018-09-02"]
 LOCATION = ["-w", str(REPO_ROOT / "workspace.yaml")]
 JOB = "ingest_landing_zone"
@@ -49,9 +49,6 @@ PATHS = ["cli", "ui", "sensor"]
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 STEPS = {"dlt": "landing_zone_assets", "dbt": "jaffle_shop_models", "check": "volume_anomaly"}
 CASES = [(path, step, sig) for path in PATHS for step in STEPS for sig in SIGNALS]
-# `make test` runs two workers (--dist loadgroup): the sensor's cases on one, the CLI's and the
-# UI's on one, each with its own `dg dev`, about the same time each.
-GROUPS = {"cli": "fault_drill_cli_ui", "ui": "fault_drill_cli_ui", "sensor": "fault_drill_sensor"}
 RECOVERY_TIMES: dict[str, float] = {}
 
 
@@ -156,8 +153,8 @@ class Drill:
         )
 
 
-@pytest.fixture(scope="module")
-def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
+def drill_on_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
+    """A platform with both days built and a `dg dev` serving it, for one test module's cases."""
     root = tmp_path_factory.mktemp("drill")
     home = root / "dagster_home"
     home.mkdir()
@@ -224,16 +221,8 @@ def freeze_at_step(drill: Drill, run_id: str, step_key: str, pid_of) -> int | No
         time.sleep(0.005)
 
 
-@pytest.mark.parametrize(
-    "path, step, sig",
-    [
-        pytest.param(p, s, g, id=f"{p}-{s}-{g.name}", marks=pytest.mark.xdist_group(GROUPS[p]))
-        for p, s, g in CASES
-    ],
-)
-def test_a_killed_run_leaves_the_platform_able_to_run(
-    drill: Drill, path: str, step: str, sig: signal.Signals
-):
+def run_case(drill: Drill, path: str, step: str, sig: signal.Signals) -> None:
+    """One case of the drill: a run started by `path`, caught in `step`, sent `sig`."""
     drill.wait_quiet()
     step_key = STEPS[step]
     day = DAYS[CASES.index((path, step, sig)) % len(DAYS)]
