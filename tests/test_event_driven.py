@@ -54,6 +54,12 @@ FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus
 SENSOR_TAG = "dagster/sensor_name"
 MATERIALIZATION = DagsterEventType.ASSET_MATERIALIZATION
 CUSTOMERS = AssetKey(["marts", "customers"])
+# What reads every day, so waits while a day's blocking checks fail.
+READ_THE_DAY = {
+    CUSTOMERS,
+    AssetKey(["marts", "customer_segments"]),
+    AssetKey(["activation", "marketing_contacts"]),
+}
 # What customers read, whose blocking checks must pass before it is rebuilt.
 CUSTOMERS_INPUTS = {AssetKey(["marts", "orders"]), AssetKey(["staging", "stg_customers"])}
 CATALOGUE_READERS = {
@@ -308,11 +314,12 @@ def test_a_bad_day_leaves_downstream_untouched(event_driven: EventDriven):
     )
     bad_run = event_driven.wait_for_run({SENSOR_TAG: "landing_zone_sensor"}, sensor_runs)
     assert bad_run.status == DagsterRunStatus.FAILURE
-    # The automation sensor looked after the failure, and started nothing.
+    # The automation sensor looked after the failure, and started nothing that reads the day
+    # (the shop database's own loads may come, on their 5-minute observation).
     tick = event_driven.wait_for_tick_after("automation_sensor", event_driven.ended(bad_run.run_id))
-    assert event_driven.materializing(tick["runIds"]) == set(), tick
+    assert event_driven.materializing(tick["runIds"]) & READ_THE_DAY == set(), tick
     started = {run.run_id for run in event_driven.runs({AUTOMATION_RUN_TAG: "automation"})}
-    assert event_driven.materializing(sorted(started - automation_runs)) == set()
+    assert event_driven.materializing(sorted(started - automation_runs)) & READ_THE_DAY == set()
     after = event_driven.instance.get_latest_materialization_event(CUSTOMERS)
     assert before is not None and after is not None
     assert (after.run_id, after.timestamp) == (before.run_id, before.timestamp)
@@ -346,7 +353,8 @@ def test_a_webhook_request_as_the_readme_shows_reprices_the_marts(event_driven: 
         known.add(run.run_id)
         run = event_driven.wait_for_run({AUTOMATION_RUN_TAG: "automation"}, known)
     assert run.status == DagsterRunStatus.SUCCESS, event_driven.tail()
-    assert event_driven.materialized(run.run_id) == CATALOGUE_READERS
+    # Automation may fold other pending work (the shop database's loads) into the same run.
+    assert event_driven.materialized(run.run_id) >= CATALOGUE_READERS
     prices = dict(platform.query("select product_id, product_price from marts.products"))
     assert prices == catalogue_prices(platform)
     assert change.new_cents == 555
@@ -397,10 +405,10 @@ def test_an_unknown_asset_or_a_malformed_body_gets_a_clear_answer(event_driven: 
     status, answer = event_driven.post(unknown, b'{"data_version": "1"}')
     assert (status, answer) == (200, "{}")
     tick = event_driven.wait_for_tick_after("automation_sensor", time.time())
-    assert event_driven.materializing(tick["runIds"]) == set(), tick
+    assert event_driven.materializing(tick["runIds"]) & CATALOGUE_READERS == set(), tick
 
-    # Nothing started (but the shop database's observation, if its 5 minutes came), nothing
-    # loaded changed.
+    # Nothing of the catalogue started (the shop database's observation may have, on its 5
+    # minutes), nothing loaded changed.
     started = {run.run_id for run in event_driven.instance.get_runs()} - runs
-    assert event_driven.materializing(sorted(started)) == set()
+    assert event_driven.materializing(sorted(started)) & CATALOGUE_READERS == set()
     assert dict(platform.query("select product_id, product_price from marts.products")) == prices
