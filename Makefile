@@ -35,7 +35,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: up test test-quick browser setup data deliver shop-changes bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing \
+.PHONY: up test test-quick browser setup data deliver shop-changes bad-day publish-catalog alerts daily-table dbt-manifest instance lint bench clean marketing marketing-outage \
 	check solve catch-up production-services
 
 # The shop's marketing system (simulator/marketing_service.py), which the activation group syncs
@@ -53,6 +53,14 @@ up: setup instance dbt-manifest $(DATA_DIR)/shop/shop.db
 # The marketing service alone, in the foreground (the UI's `make up` starts it too).
 marketing: setup
 	$(MARKETING)
+
+# An outage of the marketing service: its next REQUESTS requests answer 503 with Retry-After 1 s
+# (workshop exercise 7), in place of an outage still pending; REQUESTS=0 ends it. The activation
+# tries 6 times (README, "Retries and alerts"), so up to 5 pass unnoticed and 6 fail its run. It
+# reaches the service at MARKETING_API_URL, or `make up`'s.
+REQUESTS ?= 3
+marketing-outage: setup
+	python -m simulator.marketing_service fault --replace --count $(REQUESTS)
 
 # Two workers: the suite spends most of its time waiting for Dagster runs and servers, so two
 # run side by side in about half the time on two cores. TEST_WORKERS=0 runs them one by one.

@@ -375,19 +375,25 @@ def send_fault(args: argparse.Namespace) -> None:
         fault["hang_seconds"] = args.hang
     else:
         fault.update(status=args.status, retry_after=args.retry_after)
-    request = urllib.request.Request(
-        f"{args.url.rstrip('/')}/admin/faults",
-        data=json.dumps(fault).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    url = f"{args.url.rstrip('/')}/admin/faults"
+    requests = []
+    if args.replace:
+        requests.append(urllib.request.Request(url, headers=headers, method="DELETE"))
+    if args.count > 0:
+        body = json.dumps(fault).encode()
+        requests.append(urllib.request.Request(url, body, headers=headers, method="POST"))
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        for request in requests:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
     except (urllib.error.URLError, OSError) as exc:
         sys.exit(f"could not reach the marketing service at {args.url} ({exc}): is it running?")
     what = f"hang {args.hang} s" if args.hang else f"answer {args.status}"
-    print(f"the next {args.count} request(s) after {args.after} will {what}")
+    if args.count > 0:
+        print(f"the next {args.count} request(s) after {args.after} will {what}")
+    else:
+        print("no fault pending: the service answers as usual")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -400,12 +406,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     commands = parser.add_subparsers(dest="command")
     fault = commands.add_parser("fault", help="make the next requests fail or hang")
-    fault.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}")
+    # The service the platform sends to: MARKETING_API_URL, as in its settings, or `make up`'s.
+    url = os.environ.get("MARKETING_API_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    fault.add_argument("--url", default=url)
     fault.add_argument("--count", type=int, default=1)
     fault.add_argument("--after", type=int, default=0, help="let this many requests pass first")
     fault.add_argument("--status", type=int, default=503)
     fault.add_argument("--retry-after", type=int, default=1)
     fault.add_argument("--hang", type=float, default=0, help="hang this many seconds instead")
+    fault.add_argument(
+        "--replace", action="store_true", help="forget the faults still pending first"
+    )
     args = parser.parse_args(argv)
     if args.command == "fault":
         send_fault(args)

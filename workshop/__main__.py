@@ -16,11 +16,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from workshop.exercises import Exercise, NotDone, NotYetAvailable, exercises
+from workshop.exercises import Exercise, NotDone, exercises
 from workshop.platform_state import PlatformState, one_line
 from workshop.workbench import SolveError, Workbench
 
-DONE, NOT_DONE, NOT_YET = "done", "not done", "not available yet"
+DONE, NOT_DONE = "done", "not done"
 
 
 def parse_numbers(words: list[str], known: dict[int, Exercise]) -> list[int]:
@@ -49,8 +49,6 @@ def check_one(exercise: Exercise, platform: PlatformState) -> tuple[str, str]:
         exercise.module("check").check(platform)
     except NotDone as hint:
         return NOT_DONE, str(hint)
-    except NotYetAvailable as reason:
-        return NOT_YET, str(reason)
     except Exception as error:  # a checker must never show a traceback
         return NOT_DONE, (
             f"the check could not finish ({one_line(error)}). Is the platform set up "
@@ -71,8 +69,6 @@ def check(numbers: list[int], known: dict[int, Exercise], porcelain: bool = Fals
             print(f"{number} {status}")
         elif status == DONE:
             print(f"Exercise {number} ({exercise.title}): done")
-        elif status == NOT_YET:
-            print(f"Exercise {number} ({exercise.title}): {NOT_YET}: {said}")
         else:
             print(f"Exercise {number} ({exercise.title}): not done yet.\n  Hint: {said}")
     return 1 if unfinished else 0
@@ -101,8 +97,6 @@ def solve(numbers: list[int], known: dict[int, Exercise]) -> int:
         solver: Callable[[Workbench], None] = exercise.module("solve").solve
         try:
             solver(bench)
-        except NotYetAvailable as reason:
-            print(f"Exercise {number}: {NOT_YET}: {reason}")
         except SolveError as error:
             print(f"Exercise {number}: the solution could not be applied: {error}")
             return 1

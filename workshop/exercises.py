@@ -21,10 +21,6 @@ class NotDone(Exception):
     """The exercise is not done yet; the message is the hint: what is missing, what to do."""
 
 
-class NotYetAvailable(Exception):
-    """The exercise needs a part of the platform that has not arrived yet."""
-
-
 @dataclass(frozen=True)
 class Exercise:
     number: int

@@ -95,6 +95,38 @@ class PlatformState:
             hint = f"{path} is not valid TOML ({error}): each line is `name = value`"
             raise NotDone(hint) from None
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts written so far, oldest first: the JSON lines `make alerts` follows."""
+        from graduated_platform import settings
+
+        if not settings.ALERTS_FILE.exists():
+            return []
+        alerts = []
+        for line in settings.ALERTS_FILE.read_text(encoding="utf-8").splitlines():
+            try:
+                alerts.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut short by a write in progress
+        return alerts
+
+    # --- the marketing service -----------------------------------------------------------------
+
+    def marketing_contacts(self) -> dict[str, dict[str, Any]]:
+        """What the marketing service holds, read through its API (as its users see it): the
+        properties of each contact, by key."""
+        from activation.marketing_client import MarketingClient, ServiceError
+        from graduated_platform import settings
+
+        token = os.environ.get(settings.MARKETING_TOKEN_VARIABLE) or settings.LOCAL_MARKETING_TOKEN
+        try:
+            with MarketingClient(settings.MARKETING_API_URL, token, timeout_seconds=30) as client:
+                return {contact["key"]: contact["properties"] for contact in client.contacts()}
+        except ServiceError as error:
+            raise NotDone(
+                f"the marketing service at {settings.MARKETING_API_URL} does not answer "
+                f"({one_line(error)}): `make up` runs it beside the UI (or `make marketing`)."
+            ) from None
+
     # --- the code location -------------------------------------------------------------------
 
     @cached_property

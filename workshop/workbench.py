@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from workshop.platform_state import REPO_ROOT, PlatformState
 
@@ -31,6 +32,15 @@ BIN = Path(sys.executable).parent
 UI = "http://127.0.0.1:3000"
 LOCATION = "graduated_platform"  # workspace.yaml's location_name
 SENSOR = "landing_zone_sensor"
+# The UI's GraphQL mutations behind Materialize and Re-execute, and what they answer.
+LAUNCHED = (
+    "{ __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } "
+    "... on InvalidSubsetError { message } ... on RunConflict { message } }"
+)
+LAUNCH = "mutation($params: ExecutionParams!) { launchRun(executionParams: $params) %s }"
+REEXECUTE = (
+    "mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) %s }"
+)
 T = TypeVar("T")
 
 
@@ -147,19 +157,26 @@ class Workbench:
 
     # --- the running platform ----------------------------------------------------------------
 
+    def graphql(self, url: str, query: str, variables: dict[str, Any] | None = None
+                ) -> dict[str, Any]:  # fmt: skip
+        """A query to a UI's GraphQL API: what its buttons send."""
+        request = urllib.request.Request(
+            f"{url}/graphql", json.dumps({"query": query, "variables": variables or {}}).encode(),
+            {"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
     def reload_ui(self) -> None:
         """Press Reload definitions, if `make up` is running (the UI and daemon see new code)."""
         query = (
             'mutation { reloadRepositoryLocation(repositoryLocationName: "' + LOCATION + '") '
             "{ __typename } }"
         )
-        request = urllib.request.Request(
-            f"{UI}/graphql", json.dumps({"query": query}).encode(),
-            {"Content-Type": "application/json"},
-        )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=120):
-                print("reloaded the definitions in the running UI")
+            self.graphql(UI, query)
+            print("reloaded the definitions in the running UI")
         except (urllib.error.URLError, OSError):
             pass  # no UI running: the next process loads the new code anyway
 
@@ -174,17 +191,98 @@ class Workbench:
         states = self.state().instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
         return any(s.name == SENSOR and s.status == InstigatorStatus.RUNNING for s in states)
 
+    def last_sensor_tick(self, sensor: str) -> float:
+        """When the daemon last evaluated `sensor` (0 before its first tick)."""
+        from dagster._core.scheduler.instigation import InstigatorType
+
+        states = self.state().instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        ticks = [getattr(s.instigator_data, "last_tick_timestamp", None) for s in states
+                 if s.name == sensor]  # fmt: skip
+        return max((tick or 0.0 for tick in ticks), default=0.0)
+
+    # What a solution does with a button in the UI, sent as the button sends it. A run started so
+    # has the UI's origin, which the run page's Re-execute buttons need (`dg launch` runs have
+    # none); the daemon launches it from the queue.
+
+    def materialize_in_ui(self, ui: str, select: str) -> tuple[str, str]:
+        """Lineage > the selection > Materialize selected; waits for the run to end and returns
+        (its id, its status: SUCCESS, FAILURE or CANCELED)."""
+        keys = [{"path": parts} for parts in self.selected_assets(select)]
+        print(f"(in the UI: Lineage > {select} > Materialize selected: {len(keys)} assets)")
+        params = {
+            "selector": {
+                "repositoryLocationName": LOCATION, "repositoryName": "__repository__",
+                "jobName": "__ASSET_JOB", "assetSelection": keys,
+            },
+            "mode": "default",
+        }  # fmt: skip
+        answer = self.graphql(ui, LAUNCH % LAUNCHED, {"params": params})
+        return self.wait_for_launched(answer.get("data", {}).get("launchRun", {}), select)
+
+    def selected_assets(self, select: str) -> list[list[str]]:
+        """The keys of the assets a selection names, resolved by `dg list defs` in the code as
+        it is now."""
+        command = [str(BIN / "dg"), "list", "defs", "--target-path", "platform",
+                   "--assets", select, "--json"]  # fmt: skip
+        done = subprocess.run(command, cwd=self.repo_root, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SolveError(f"`{' '.join(command)}` failed:\n{done.stderr[-4000:]}")
+        return [asset["asset_key_parts"] for asset in json.loads(done.stdout)["assets"]]
+
+    def reexecute_from_failure(self, ui: str, run_id: str) -> tuple[str, str]:
+        """Runs > the run > Re-execute > From failure; waits for the new run to end and returns
+        (its id, its status)."""
+        print(f"(in the UI: Runs > {run_id[:8]} > Re-execute > From failure)", flush=True)
+        params = {"parentRunId": run_id, "strategy": "FROM_FAILURE"}
+        answer = self.graphql(ui, REEXECUTE % LAUNCHED, {"params": params})
+        launched = answer.get("data", {}).get("launchRunReexecution", {})
+        return self.wait_for_launched(launched, f"run {run_id[:8]} from failure")
+
+    def wait_for_launched(self, launched: dict[str, Any], what: str) -> tuple[str, str]:
+        if launched.get("__typename") != "LaunchRunSuccess":
+            raise SolveError(f"the UI did not launch {what}: {launched}")
+        run_id = str(launched["run"]["runId"])
+        ended = {"SUCCESS", "FAILURE", "CANCELED"}
+
+        def status() -> str | None:
+            run = self.state().instance.get_run_by_id(run_id)
+            return run.status.value if run is not None and run.status.value in ended else None
+
+        final = self.wait_for(f"run {run_id[:8]} ({what}) to end", status, timeout=900)
+        print(f"  run {run_id[:8]} ({what}): {final}", flush=True)
+        return run_id, final
+
     @contextmanager
-    def daemon(self) -> Iterator[None]:
-        """The daemon `make up` runs, or one started here for as long as the block runs."""
-        if self.daemon_alive():
-            yield
-            return
-        print(f"$ {BIN / 'dagster-daemon'} run -w workspace.yaml   (until this solution ends)")
-        log = (self.state().data_dir / "workshop-daemon.log").open("wb")
+    def webserver(self) -> Iterator[str]:
+        """A UI of this platform on a free loopback port, for as long as the block runs; yields
+        its address. Its own even beside `make up`'s: port 3000 may show another platform."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        command = [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
+                   "-p", str(port)]  # fmt: skip
+        print(f"$ {' '.join(command)}   (until this step ends)", flush=True)
+        with self.background(command, "workshop-webserver.log"):
+
+            def answers() -> bool:
+                try:
+                    with urllib.request.urlopen(f"{url}/server_info", timeout=5):
+                        return True
+                except (urllib.error.URLError, OSError):
+                    return False
+
+            self.wait_for("the UI to start", answers, timeout=180)
+            yield url
+
+    @contextmanager
+    def background(self, command: list[str], log_name: str) -> Iterator[None]:
+        """A process of the platform's, in the repository, for as long as the block runs; its
+        output in the data folder."""
+        log = (self.state().data_dir / log_name).open("wb")
         process = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-            cwd=self.repo_root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            command, cwd=self.repo_root, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )  # fmt: skip
         try:
             yield
@@ -196,6 +294,21 @@ class Workbench:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             log.close()
+
+    @contextmanager
+    def daemon(self) -> Iterator[None]:
+        """The daemon `make up` runs, or one started here for as long as the block runs."""
+        if self.daemon_alive():
+            yield
+            return
+        command = [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"]
+        print(f"$ {' '.join(command)}   (until this solution ends)")
+        try:
+            with self.background(command, "workshop-daemon.log"):
+                # Until it reports in, the block would take it for no daemon at all.
+                self.wait_for("the daemon to report in", self.daemon_alive, timeout=180)
+                yield
+        finally:
             # Its last heartbeats would make the next solution think a daemon still ticks.
             self.state().instance.wipe_daemon_heartbeats()
 

@@ -1,8 +1,5 @@
-"""Exercise 7 (to come): activation and alerts. A stub until the activation group is merged."""
+"""Exercise 7: a customer's change synced to the marketing service through an outage: the
+retries, the alert when they run out, and the run mended from where it failed."""
 
-TITLE = "Activation and alerts (arrives with the activation group)"
-START_HINT = "arrives with the activation group"
-ARRIVES = (
-    "this exercise arrives with the activation group (customer segments synced to the "
-    "marketing service, retries and alerts); until then, go on with exercise 8"
-)
+TITLE = "Activation and alerts: sync through an outage, read the alert, mend the run"
+START_HINT = "has not failed at the marketing service yet"

@@ -1,11 +1,114 @@
-"""Exercise 7's checker, until the activation group arrives: it says so, and nothing else."""
+"""Exercise 7 is done when a run's sync to the marketing service failed after its retries ran
+out, the alert for that run was written and read (answers.toml names the run and its attempts),
+the run was re-executed from failure and that re-execution succeeded, and the marketing service
+now holds the customers as `customer_segments` has them."""
 
 from __future__ import annotations
 
-from workshop.ex7_activation import ARRIVES
-from workshop.exercises import NotYetAvailable
-from workshop.platform_state import PlatformState
+from dataclasses import dataclass
+from pathlib import Path
+
+from workshop.exercises import NotDone
+from workshop.platform_state import PlatformState, require
+
+FOLDER = Path(__file__).parent
+ACTIVATION = "activation/marketing_contacts"
+SEGMENTS_MODEL = "model.jaffle_shop.customer_segments"
+
+
+@dataclass(frozen=True)
+class FailedSync:
+    run_id: str
+    attempts: int
+
+
+def failed_syncs(platform: PlatformState) -> list[FailedSync]:
+    """The failed runs, newest first, whose activation step failed after at least one retry."""
+    from dagster import DagsterEventType
+
+    step = platform.defs.get_assets_def(platform.asset_key(ACTIVATION)).op.name
+    found = []
+    for run in platform.runs(succeeded=False, limit=50):
+        events = platform.instance.all_logs(
+            run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY}
+        )
+        ours = [e for e in events if e.step_key == step]
+        retries = sum(e.dagster_event_type == DagsterEventType.STEP_UP_FOR_RETRY for e in ours)
+        if retries and any(e.dagster_event_type == DagsterEventType.STEP_FAILURE for e in ours):
+            found.append(FailedSync(run.run_id, attempts=retries + 1))
+    return found
+
+
+def differences(platform: PlatformState) -> list[str]:
+    """Where the marketing service and `customer_segments` disagree, as sentences."""
+    relation = platform.manifest["nodes"][SEGMENTS_MODEL]["relation_name"]
+    rows = platform.query(
+        f"select customer_id::varchar, customer_name, last_order_date::varchar, segments "
+        f"from {relation}"
+    )
+    wanted = {key: (name, last, sorted(filter(None, (segments or "").split(","))))
+              for key, name, last, segments in rows}  # fmt: skip
+    held = {
+        key: (p.get("customer_name"), p.get("last_order_date"), sorted(p.get("segments") or []))
+        for key, p in platform.marketing_contacts().items()
+    }
+    said = [
+        f"{key} is {wanted[key]} in customer_segments but {held[key]} in the service"
+        for key in sorted(wanted.keys() & held.keys())
+        if held[key] != wanted[key]
+    ]
+    said += [f"{key} is missing in the service" for key in sorted(wanted.keys() - held.keys())]
+    said += [f"{key} is in the service only" for key in sorted(held.keys() - wanted.keys())]
+    return said
 
 
 def check(platform: PlatformState) -> None:
-    raise NotYetAvailable(ARRIVES)
+    failed = failed_syncs(platform)
+    require(
+        failed,
+        f"{ACTIVATION} has not failed at the marketing service yet: deliver a new day and run "
+        "it (changes to send), `make marketing-outage REQUESTS=6` (longer than its retries "
+        'last), then materialize `key:"marts/customers"+` and watch the activation step retry '
+        "and give up.",
+    )
+    alerts = {alert.get("run_id"): alert for alert in platform.alerts()}
+    alerted = [sync for sync in failed if sync.run_id in alerts]
+    require(
+        alerted,
+        f"run {failed[0].run_id[:8]} failed at the activation, but no alert names it: the "
+        "daemon's alert_on_run_failure sensor writes them (keep `make up` running, and check "
+        "that the sensor is on under Automation), then fail a sync again.",
+    )
+    answers = platform.answers(FOLDER)
+    answered = str(answers.get("alert_run", "")).strip()
+    matches = [s for s in alerted if len(answered) >= 8 and s.run_id.startswith(answered)]
+    require(
+        matches,
+        "alert_run in workshop/ex7_activation/answers.toml is not the run of an alert for the "
+        "failed sync: read `make alerts` (or data/alerts.log) and copy its run_id (at least its "
+        "first 8 characters).",
+    )
+    sync = matches[0]
+    require(
+        answers.get("attempts") == sync.attempts,
+        f"attempts in answers.toml is not how many times the activation step ran in run "
+        f"{sync.run_id[:8]}: open the run, filter its log by the step and count the tries (each "
+        "retry says which attempt it was).",
+    )
+    mended = [
+        run
+        for run in platform.runs(succeeded=True, tags={"dagster/parent_run_id": sync.run_id})
+        if ACTIVATION in platform.materialized_in_run(run.run_id)
+    ]
+    require(
+        mended,
+        f"run {sync.run_id[:8]} has not been re-executed from failure with success: the outage "
+        "is over once its requests are used up; open the run and press Re-execute > From "
+        "failure (not a new Materialize: the point is to run only what failed).",
+    )
+    disagree = differences(platform)
+    if disagree:
+        raise NotDone(
+            f"the marketing service does not hold what customer_segments says ({len(disagree)} "
+            f"contacts differ; {disagree[0]}): materialize {ACTIVATION} again, and check again."
+        )
