@@ -3,8 +3,10 @@
 A solution copies its files from the exercise's `solution/` folder (the same paths as in the
 repository, so a solution is read like a change), runs the Makefile's targets, and does what the
 page asks to do in the UI through the CLI instead: `dg launch` for a materialization or a
-backfill, `dagster sensor start` for the sensor's toggle. Where `make up` is running, its daemon
-is used; otherwise a solution that needs a daemon starts one for as long as it needs it.
+backfill, `dagster sensor start` for the sensor's toggle. Where the CLI has no such command
+(Re-execute > From failure), a solution starts a UI of its own and sends what the button sends.
+Where `make up` is running, its daemon is used; otherwise a solution that needs a daemon starts
+one for as long as it needs it.
 """
 
 from __future__ import annotations
