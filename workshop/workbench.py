@@ -172,6 +172,8 @@ class Workbench:
 
     def reload_ui(self) -> None:
         """Press Reload definitions, if `make up` is running (the UI and daemon see new code)."""
+        if not self.daemon_alive():
+            return  # no `make up` here; a UI on port 3000 would be another platform's
         query = (
             'mutation { reloadRepositoryLocation(repositoryLocationName: "' + LOCATION + '") '
             "{ __typename } }"
