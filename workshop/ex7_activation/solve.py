@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from graduated_platform.retry_policies import ACTIVATION
 from workshop.ex7_activation.check import failed_syncs
 from workshop.workbench import SolveError, Workbench
 
@@ -15,8 +16,8 @@ FOLDER = Path(__file__).parent
 # The customers mart and everything it feeds: the segments and their sync.
 CUSTOMERS_ONWARDS = 'key:"marts/customers"+'
 ALERT_SENSOR = "alert_on_run_failure"
-# One try and five retries (retry_policies.ACTIVATION): one request each, all answered 503.
-OUTAGE_REQUESTS = 6
+# The sync's first try and each of its retries: one request each, all answered 503.
+OUTAGE_REQUESTS = ACTIVATION.max_retries + 1
 
 
 def solve(bench: Workbench) -> None:
