@@ -4,7 +4,7 @@ A solution copies its files from the exercise's `solution/` folder (the same pat
 repository, so a solution is read like a change), runs the Makefile's targets, and does what the
 page asks to do in the UI through the CLI instead: `dg launch` for a materialization or a
 backfill, `dagster sensor start` for the sensor's toggle. Where the CLI has no such command
-(Re-execute > From failure), a solution starts a UI of its own and sends what the button sends.
+(From failure on a run's page), a solution starts a UI of its own and sends what the button sends.
 Where `make up` is running, its daemon is used; otherwise a solution that needs a daemon starts
 one for as long as it needs it.
 """
@@ -209,10 +209,10 @@ class Workbench:
     # none); the daemon launches it from the queue.
 
     def materialize_in_ui(self, ui: str, select: str) -> tuple[str, str]:
-        """Lineage > the selection > Materialize selected; waits for the run to end and returns
+        """Lineage > the selection > Materialize all; waits for the run to end and returns
         (its id, its status: SUCCESS, FAILURE or CANCELED)."""
         keys = [{"path": parts} for parts in self.selected_assets(select)]
-        print(f"(in the UI: Lineage > {select} > Materialize selected: {len(keys)} assets)")
+        print(f"(in the UI: Lineage > {select} > Materialize all: {len(keys)} assets)")
         params = {
             "selector": {
                 "repositoryLocationName": LOCATION, "repositoryName": "__repository__",
@@ -234,9 +234,9 @@ class Workbench:
         return [asset["asset_key_parts"] for asset in json.loads(done.stdout)["assets"]]
 
     def reexecute_from_failure(self, ui: str, run_id: str) -> tuple[str, str]:
-        """Runs > the run > Re-execute > From failure; waits for the new run to end and returns
-        (its id, its status)."""
-        print(f"(in the UI: Runs > {run_id[:8]} > Re-execute > From failure)", flush=True)
+        """Runs > the run > the arrow beside Re-execute all > From failure; waits for the new
+        run to end and returns (its id, its status)."""
+        print(f"(in the UI: Runs > {run_id[:8]} > Re-execute all's arrow > From failure)")
         params = {"parentRunId": run_id, "strategy": "FROM_FAILURE"}
         answer = self.graphql(ui, REEXECUTE % LAUNCHED, {"params": params})
         launched = answer.get("data", {}).get("launchRunReexecution", {})
