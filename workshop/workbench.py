@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from simulator.marketing_loopback import free_port
 from workshop.platform_state import REPO_ROOT, PlatformState
 
 BIN = Path(sys.executable).parent
@@ -260,9 +260,7 @@ class Workbench:
     def webserver(self) -> Iterator[str]:
         """A UI of this platform on a free loopback port, for as long as the block runs; yields
         its address. Its own even beside `make up`'s: port 3000 may show another platform."""
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         command = [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
                    "-p", str(port)]  # fmt: skip
