@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -24,10 +24,16 @@ import dlt
 import pyarrow as pa
 from dlt.common.configuration.specs import AwsCredentials
 from dlt.sources import DltResource
-from dlt.sources.filesystem import FileItemDict, filesystem
+from dlt.sources.filesystem import filesystem
 
 from ingestion import contracts
-from ingestion.quarantine import DAY_MARKER, SUFFIX, day_marker, quarantine_item
+from ingestion.quarantine import (
+    DAY_MARKER,
+    SUFFIX,
+    day_marker,
+    no_quarantined_rows,
+    quarantine_item,
+)
 from ingestion.validation import REASON, Validated, read_csv_as_text, validate
 from landing_zone.files import LandingFileError, landing_date
 from landing_zone.tables import DAILY_TABLES
@@ -165,6 +171,14 @@ def read_landing_file(path: str, table: str, day: date, data: bytes) -> LandingF
     )
 
 
+def no_rows(table: str) -> Iterator[Any]:
+    """The table's raw rows and quarantine as a header-only file reads, without its day marker."""
+    header = ",".join(DAILY_TABLES[table].names).encode() + b"\n"
+    empty = read_landing_file("", table, date.min, header).validated
+    yield empty.rows
+    yield no_quarantined_rows(empty.rejected.schema, table)
+
+
 def daily_table(
     bucket_url: str,
     table: str,
@@ -175,7 +189,15 @@ def daily_table(
     """A resource that loads `<table>/<day>.csv` files into `raw.<table>`: all, or `days`."""
     schema = DAILY_TABLES[table]
 
-    def read_files(files: Iterable[FileItemDict]) -> Iterator[Any]:
+    glob = f"{table}/*.csv"
+    # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
+    if credentials is None:
+        files = filesystem(bucket_url=bucket_url, file_glob=glob)
+    else:
+        files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=glob)
+
+    def read_files() -> Iterator[Any]:
+        read_any = False
         for file in files:
             path = file["relative_path"]
             try:
@@ -197,14 +219,14 @@ def daily_table(
                 yield day_marker(validated.rows.schema, day, path)
             if outcome.outcome is not Outcome.SKIPPED:
                 yield quarantine_item(validated.rejected, table, day, path)
+                read_any = True
+        if not read_any:
+            # A table no file of these days reached (one just declared, say) still gets its
+            # raw table and quarantine, with no rows: the checks and models downstream then
+            # read "no rows" where they would fail on a missing table. Deletes nothing.
+            yield from no_rows(table)
 
-    glob = f"{table}/*.csv"
-    # Only a bucket takes credentials: an explicit None stops dlt configuring a local folder.
-    if credentials is None:
-        files = filesystem(bucket_url=bucket_url, file_glob=glob)
-    else:
-        files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=glob)
-    return (files | dlt.transformer(read_files, name=table)).apply_hints(
+    return dlt.resource(read_files, name=table).apply_hints(
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         merge_key="_landing_date",
         columns={

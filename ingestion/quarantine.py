@@ -40,7 +40,7 @@ def day_marker(schema: pa.Schema, day: date, source_file: str) -> pa.Table:
     marker = pa.Table.from_pylist(
         [{"_landing_date": day, "_source_file": source_file}], schema=schema
     )
-    return marker.append_column(DAY_MARKER, pa.array([True], pa.bool_()))
+    return _flagged(marker, marker=True)
 
 
 def quarantine_item(
@@ -50,8 +50,23 @@ def quarantine_item(
 
     `rejected` already carries `_landing_date` and `_source_file`, like the loaded rows.
     """
-    flagged = rejected.append_column(DAY_MARKER, pa.array([False] * rejected.num_rows, pa.bool_()))
-    item = pa.concat_tables([flagged, day_marker(rejected.schema, day, source_file)])
+    flagged = _flagged(rejected, marker=False)
+    return _to_quarantine(
+        pa.concat_tables([flagged, day_marker(rejected.schema, day, source_file)]), table
+    )
+
+
+def no_quarantined_rows(rejected: pa.Schema, table: str) -> DataItemWithMeta:
+    """No rows, addressed to the table's quarantine: it creates the quarantine where no file has
+    yet, and deletes nothing, having no day marker."""
+    return _to_quarantine(_flagged(rejected.empty_table(), marker=False), table)
+
+
+def _flagged(rejected: pa.Table, marker: bool) -> pa.Table:
+    return rejected.append_column(DAY_MARKER, pa.array([marker] * rejected.num_rows, pa.bool_()))
+
+
+def _to_quarantine(item: pa.Table, table: str) -> DataItemWithMeta:
     hints = dlt.mark.make_hints(
         table_name=quarantine_table(table),
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},

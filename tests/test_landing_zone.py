@@ -4,6 +4,7 @@ rows that fail validation quarantined with their reason and file."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import dlt
@@ -16,14 +17,16 @@ from landing_zone.files import LandingFileError, landing_date
 from tests.conftest import Platform
 
 
-def load(landing: Path, warehouse: Path, pipelines_dir: Path) -> None:
+def load(
+    landing: Path, warehouse: Path, pipelines_dir: Path, days: set[date] | None = None
+) -> None:
     pipeline = dlt.pipeline(
         pipeline_name="landing_zone_test",
         pipelines_dir=str(pipelines_dir),
         destination=dlt.destinations.duckdb(str(warehouse)),
         dataset_name="raw",
     )
-    pipeline.run(landing_zone(landing.as_uri()), loader_file_format="parquet")
+    pipeline.run(landing_zone(landing.as_uri(), days=days), loader_file_format="parquet")
 
 
 def counts(warehouse: Path) -> dict[str, int]:
@@ -144,3 +147,35 @@ def test_a_file_that_is_not_text_fails_the_load_naming_it_and_keeps_what_was_loa
     with pytest.raises(PipelineStepFailed, match=r"2018-09-02\.csv is not a UTF-8 CSV file"):
         load(platform.landing, platform.warehouse, tmp_path / "dlt")
     assert counts(platform.warehouse) == before
+
+
+def rows_in(warehouse: Path, table: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        [(rows,)] = db.sql(f"select count(*) from raw.{table}").fetchall()
+        return rows
+
+
+def test_a_declared_table_no_file_has_reached_loads_empty_and_a_day_without_a_file_deletes_nothing(
+    platform: Platform, tmp_path: Path
+):
+    # A table just declared has no file yet; `items` stands in for it here.
+    platform.generate("2018-09-01", "2018-09-02")
+    items = platform.landing / "items"
+    sent = {path: path.read_bytes() for path in items.glob("*.csv")}
+    for path in sent:
+        path.unlink()
+
+    load(platform.landing, platform.warehouse, tmp_path / "dlt")
+    # Both tables are there, empty: the checks and models downstream read "no rows".
+    assert rows_in(platform.warehouse, "items") == 0
+    assert rows_in(platform.warehouse, "items_quarantine") == 0
+    assert rows_in(platform.warehouse, "orders") == sum(
+        csv_rows(path) for path in (platform.landing / "orders").glob("*.csv")
+    )
+
+    first_day = items / "2018-09-01.csv"
+    first_day.write_bytes(sent[first_day])
+    load(platform.landing, platform.warehouse, tmp_path / "dlt", days={date(2018, 9, 1)})
+    # A run of a day with no file of the table leaves the other days' rows alone.
+    load(platform.landing, platform.warehouse, tmp_path / "dlt", days={date(2018, 9, 2)})
+    assert rows_in(platform.warehouse, "items") == csv_rows(first_day)
