@@ -34,6 +34,9 @@ from tests.conftest import REPO_ROOT, Platform
 
 ORDERS_HEADER = ",".join(DAILY_TABLES["orders"].names)
 ITEMS_HEADER = ",".join(DAILY_TABLES["items"].names)
+# The daily tables the shop's simulator writes files for (simulator/generate.py). A table the
+# platform declares besides them (the workshop adds `refunds`) has no file in this story.
+SENT_TABLES = ("orders", "items")
 ORDER = "o1,c1,2018-09-06 10:00:00,s1,1100,66,1166"
 DAY = date(2018, 9, 6)
 
@@ -215,7 +218,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     path("orders/2018-09-05.csv").write_text(to_csv(rows))
     before = {
         f"{table}/{day}.csv": parse(path(f"{table}/{day}.csv").read_bytes())
-        for table in DAILY_TABLES
+        for table in SENT_TABLES
         for day in ("2018-09-01", "2018-09-02", "2018-09-03", "2018-09-04", "2018-09-05", LAST)
     }
     first = run(platform, f"{FIRST}...{LAST}")
@@ -327,7 +330,7 @@ def test_the_materializations_record_what_happened_to_each_file(story: Story):
 
 @pytest.mark.slow
 def test_bom_crlf_and_trailing_blank_lines_load_exactly_the_files_rows(story: Story):
-    for table in DAILY_TABLES:
+    for table in SENT_TABLES:
         expected = sorted(row["id"] for row in story.rows(f"{table}/2018-09-03.csv"))
         assert story.ids(table, "2018-09-03") == expected
         columns = [row[0] for row in story.platform.query(f"describe raw.{table}")]
@@ -386,7 +389,7 @@ def test_a_file_with_no_loadable_row_keeps_the_day_and_quarantines_its_rows(stor
 
 @pytest.mark.slow
 def test_no_row_is_ever_doubled_and_untouched_days_stay_as_they_were(story: Story):
-    for table in DAILY_TABLES:
+    for table in SENT_TABLES:
         ((rows, ids),) = story.platform.query(
             f"select count(*), count(distinct id) from raw.{table}"
         )

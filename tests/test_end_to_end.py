@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
@@ -45,15 +47,21 @@ def test_a_failing_dbt_test_fails_the_run_and_keeps_what_dbt_did_build(platform:
     from dagster import AssetKey
 
     platform.generate("2018-09-01", "2018-09-02")
-    # The shop sends one order twice: on both days, under the same id.
-    first_day = (platform.landing / "orders" / "2018-09-01.csv").read_text().splitlines()
-    with (platform.landing / "orders" / "2018-09-02.csv").open("a") as f:
-        f.write(first_day[1] + "\n")
+    # One order's total is not its subtotal plus its tax: a business rule that only a dbt test
+    # on stg_orders states, so no check before dbt (a Python check added in the workshop, say)
+    # stops the day first.
+    orders = platform.landing / "orders" / "2018-09-02.csv"
+    rows = list(csv.DictReader(orders.open(newline="")))
+    rows[0]["order_total"] = str(int(rows[0]["order_total"]) + 100)
+    with orders.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
     process = platform.start_materialize("2018-09-01...2018-09-02")
     log, _ = process.communicate(timeout=600)
     assert process.returncode != 0
-    assert "unique_stg_orders_order_id" in log
+    assert "equals_sum_of_stg_orders_order_total_cents" in log
 
     instance = DagsterInstance.from_config(str(platform.dagster_home))
     built = {

@@ -34,6 +34,7 @@ import pytest
 from simulator.marketing_loopback import LoopbackMarketingService
 from tests.conftest import REPO_ROOT
 from workshop.__main__ import parse_numbers
+from workshop.ex4_daily_table.check import new_daily_tables
 from workshop.exercises import exercises
 
 EXERCISES = exercises()
@@ -127,6 +128,14 @@ def production_services(copy: Copy) -> Iterator[None]:
 
 @pytest.mark.slow
 def test_each_exercise_starts_unfinished_and_its_solution_finishes_it():
+    if new_daily_tables():
+        # The code a room starts from is what the walk-through holds to; a tree that already
+        # holds the solutions (a trainer's rehearsal, say) starts elsewhere.
+        pytest.skip(
+            "this working tree holds exercise 4's solution (daily table "
+            f"{', '.join(new_daily_tables())}): the walk-through starts from the workshop's "
+            "starting state; run it on a checkout without the solutions"
+        )
     started, cpu_before = time.monotonic(), children_cpu()
     # Not in pytest's private folder: exercise 8's PostgreSQL runs as its own user when the
     # suite runs as root, and must reach the binaries through the copy's link to .venv.
