@@ -158,7 +158,8 @@ SNOWFLAKE_TYPES = {
     pa.float64(): "double",
     pa.bool_(): "boolean",
     pa.timestamp("us"): "timestamp_ntz",
-}
+    pa.date32(): "date",
+}  # the types `make daily-table` offers
 
 
 def raw_tables() -> dict[str, tuple[str, list[tuple]]]:
