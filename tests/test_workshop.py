@@ -5,7 +5,7 @@ fresh copy of the repository with two days of data, for each exercise in order, 
 must say "not done" with the exercise's own hint (its START_HINT), `make solve` must apply the
 reference solution, and `make check` must then say "done". The last exercise is solved with
 `make catch-up`, which first checks every earlier one. The solved platform must then pass the
-quick test suite (`pytest -m "not slow"`; the whole suite takes 40 minutes, see
+quick test suite (`pytest -m "not slow"`; the whole suite takes about 32 minutes, see
 workshop/TRAINER.md), and the walk-through prints its time for the trainer's page.
 
 The copy shares the repository's environment (a link to .venv), as tests/test_add_a_table.py
@@ -188,7 +188,7 @@ def walk_through(copy: Copy, started: float, cpu_before: float) -> None:
         + ", ".join(f"{n}: {t:.0f} s" for n, t in timings.items())
     )
 
-    # The solved platform still passes the quick suite, all of it (the whole suite takes 35
+    # The solved platform still passes the quick suite, all of it (the whole suite takes 32
     # minutes).
     quick = subprocess.run(
         ["make", "--no-print-directory", "test-quick"],
