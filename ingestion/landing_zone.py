@@ -196,6 +196,8 @@ def daily_table(
     else:
         files = filesystem(bucket_url=bucket_url, credentials=credentials, file_glob=glob)
 
+    # A resource that walks dlt's file listing itself, not a transformer piped from it: a
+    # transformer is never called when no file matches, and could not create the tables then.
     def read_files() -> Iterator[Any]:
         read_any = False
         for file in files:
