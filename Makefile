@@ -68,12 +68,12 @@ marketing-outage: setup
 TEST_WORKERS ?= 2
 
 test: setup dbt-manifest browser
-	pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The tests that run in seconds, for an edit-test loop: everything but the end-to-end runs
 # (marked slow). `make test` runs them all.
 test-quick: setup dbt-manifest
-	pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow"
+	pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 # The newcomer journey drives the UI in Debian's Chromium (tests/test_newcomer_journey.py).
 # Installed when missing and this is root on Debian; otherwise that test says what to install.

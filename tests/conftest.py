@@ -47,27 +47,6 @@ for variable in (
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-# The modules that take longest (minutes each; `make test` prints the durations), started first.
-# `make test` hands whole modules to two workers in collection order (xdist's loadfile, without
-# its reordering by test count, which puts one-test modules last): a 10-minute module started
-# last runs alone while the other worker idles.
-LONGEST_FIRST = (
-    "test_workshop.py",
-    "test_fault_drill_sensor.py",
-    "test_fault_drill_cli_ui.py",
-    "test_newcomer_journey.py",
-    "test_event_driven.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: each module keeps its own order
-
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DG = str(Path(sys.executable).with_name("dg"))
